@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Bump allocator over a list of chunks, with a hard cap on the heap bytes it takes. */
+#include "base/base_arena.h"
+
+#include <stdalign.h>
+#include <string.h>
+
+#include "base/base_mem.h"
+
+#define CHUNK_MIN ((size_t)16 * 1024)
+#define ALIGN ((size_t)alignof(max_align_t))
+
+struct chunk {
+    struct chunk *next;
+    size_t size; /* usable bytes after the header */
+    size_t used;
+    alignas(max_align_t) unsigned char data[];
+};
+
+struct ay_arena {
+    struct chunk *head;
+    size_t taken; /* heap bytes held, headers included */
+    size_t cap;
+    size_t used; /* bytes handed out */
+};
+
+void ay_arena_new(size_t cap, struct ay_arena **out)
+{
+    struct ay_arena *a = ay_xcalloc(1, sizeof *a);
+    a->cap = cap;
+    *out = a;
+}
+
+void ay_arena_free(struct ay_arena *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    struct chunk *c = a->head;
+    while (c != NULL) {
+        struct chunk *n = c->next;
+        ay_free(c);
+        c = n;
+    }
+    ay_free(a);
+}
+
+void ay_arena_reset(struct ay_arena *a)
+{
+    struct chunk *keep = NULL;
+    struct chunk *c = a->head;
+    while (c != NULL) {
+        struct chunk *n = c->next;
+        if (n == NULL) {
+            keep = c; /* the oldest chunk */
+        } else {
+            ay_free(c);
+        }
+        c = n;
+    }
+    a->head = keep;
+    a->taken = 0;
+    a->used = 0;
+    if (keep != NULL) {
+        keep->used = 0;
+        a->taken = sizeof *keep + keep->size;
+    }
+}
+
+size_t ay_arena_used(const struct ay_arena *a)
+{
+    return a->used;
+}
+
+size_t ay_arena_cap(const struct ay_arena *a)
+{
+    return a->cap;
+}
+
+ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
+{
+    if (n == 0) {
+        n = 1;
+    }
+    ENSURE(n <= a->cap, AY_ERR_LIMIT);
+    size_t need = (n + ALIGN - 1) & ~(ALIGN - 1);
+    struct chunk *c = a->head;
+    if (c == NULL || c->size - c->used < need) {
+        size_t size = need > CHUNK_MIN ? need : CHUNK_MIN;
+        if (c != NULL && c->size * 2 > size && c->size < ((size_t)1 << 24)) {
+            size = c->size * 2; /* grow chunks geometrically up to 16 MiB */
+        }
+        size_t total = sizeof *c + size;
+        if (a->taken + total > a->cap) {
+            /* Fall back to an exact-size chunk before giving up. */
+            size = need;
+            total = sizeof *c + size;
+            ENSURE(a->cap - a->taken >= total && a->taken <= a->cap, AY_ERR_LIMIT);
+        }
+        struct chunk *nc = ay_xmalloc(total);
+        nc->size = size;
+        nc->used = 0;
+        nc->next = c;
+        a->head = nc;
+        a->taken += total;
+        c = nc;
+    }
+    void *p = c->data + c->used;
+    c->used += need;
+    a->used += need;
+    memset(p, 0, n);
+    *out = p;
+    return AY_OK;
+}
+
+ay_err ay_arena_array(struct ay_arena *a, size_t count, size_t size, void **out)
+{
+    ENSURE(size == 0 || count <= SIZE_MAX / size, AY_ERR_LIMIT);
+    return ay_arena_alloc(a, count * size, out);
+}
+
+ay_err ay_arena_strndup(struct ay_arena *a, const char *s, size_t n, char **out)
+{
+    ENSURE(n < SIZE_MAX, AY_ERR_LIMIT);
+    void *p;
+    TRY(ay_arena_alloc(a, n + 1, &p));
+    if (n > 0) {
+        memcpy(p, s, n);
+    }
+    ((char *)p)[n] = '\0';
+    *out = p;
+    return AY_OK;
+}
+
+ay_err ay_arena_memdup(struct ay_arena *a, const void *src, size_t n, void **out)
+{
+    void *p;
+    TRY(ay_arena_alloc(a, n, &p));
+    if (n > 0) {
+        memcpy(p, src, n);
+    }
+    *out = p;
+    return AY_OK;
+}
+
+ay_err ay_arena_grow(struct ay_arena *a, void *old, size_t old_n, size_t new_n, void **out)
+{
+    void *p;
+    TRY(ay_arena_alloc(a, new_n, &p));
+    if (old != NULL && old_n > 0) {
+        memcpy(p, old, old_n < new_n ? old_n : new_n);
+    }
+    *out = p;
+    return AY_OK;
+}

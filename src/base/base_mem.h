@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Checked heap allocation (STYLE.md B.6 rule 7): a real malloc failure logs and aborts.
+ * Budgets and caps are not OOM: they are ordinary AY_ERR_LIMIT errors (see base_arena.h). */
+#ifndef AY_BASE_MEM_H
+#define AY_BASE_MEM_H
+
+#include <stddef.h>
+
+void *ay_xmalloc(size_t n);
+void *ay_xcalloc(size_t count, size_t size);
+void *ay_xrealloc(void *p, size_t n);
+char *ay_xstrdup(const char *s);
+char *ay_xstrndup(const char *s, size_t n);
+void ay_free(void *p);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "base/base_str.h"
+
+#include <string.h>
+
+struct ay_str ay_str_of(const char *s)
+{
+    struct ay_str r = {s, s == NULL ? 0 : strlen(s)};
+    return r;
+}
+
+bool ay_str_eq(struct ay_str a, struct ay_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+bool ay_str_eq_c(struct ay_str a, const char *b)
+{
+    return ay_str_eq(a, ay_str_of(b));
+}
+
+ay_err ay_str_to_u64(struct ay_str s, uint64_t *out)
+{
+    ENSURE(s.len > 0 && s.len <= 20, AY_ERR_MALFORMED);
+    uint64_t v = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        ENSURE(ay_is_digit(s.ptr[i]), AY_ERR_MALFORMED);
+        uint64_t d = (uint64_t)(s.ptr[i] - '0');
+        ENSURE(v <= (UINT64_MAX - d) / 10, AY_ERR_MALFORMED);
+        v = v * 10 + d;
+    }
+    *out = v;
+    return AY_OK;
+}
+
+ay_err ay_str_to_i64(struct ay_str s, int64_t *out)
+{
+    bool neg = s.len > 0 && s.ptr[0] == '-';
+    struct ay_str d = {s.ptr + (neg ? 1 : 0), s.len - (neg ? 1 : 0)};
+    uint64_t v;
+    TRY(ay_str_to_u64(d, &v));
+    if (neg) {
+        ENSURE(v <= (uint64_t)INT64_MAX + 1, AY_ERR_MALFORMED);
+        *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+    } else {
+        ENSURE(v <= (uint64_t)INT64_MAX, AY_ERR_MALFORMED);
+        *out = (int64_t)v;
+    }
+    return AY_OK;
+}
+
+bool ay_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1Fu;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (len > n - i) {
+            return false;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((u[i + k] & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (u[i + k] & 0x3Fu);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
