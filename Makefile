@@ -1,6 +1,6 @@
 # Convenience front end over CMake presets. `make run` builds and starts assayd on its embedded
 # defaults; `make test` runs every test (gcc -Werror build, clang ASan+UBSan build, fuzz replay).
-.PHONY: all build run test test-dev test-release test-asan bench clean
+.PHONY: all build run test lint test-dev test-release test-asan bench clean
 
 all: build
 
@@ -12,7 +12,10 @@ build:
 run: build
 	./build/release/assayd
 
-test: test-release test-asan
+test: lint test-release test-asan
+
+lint:
+	@scripts/check-banned.sh
 
 test-dev:
 	@scripts/bootstrap
