@@ -16,9 +16,12 @@ bool ay_span_eq(struct ay_span a, struct ay_span b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* A NULL input becomes this empty buffer, so base is never NULL and reads never see NULL. */
+static const uint8_t empty_input[1];
+
 void ay_cur_init(struct ay_cur *c, struct ay_span in)
 {
-    c->base = in.ptr;
+    c->base = in.ptr == NULL ? empty_input : in.ptr;
     c->len = in.ptr == NULL ? 0 : in.len;
     c->pos = 0;
 }
@@ -43,18 +46,17 @@ int ay_cur_peek(const struct ay_cur *c)
 
 struct ay_span ay_cur_rest(const struct ay_cur *c)
 {
-    struct ay_span s = {c->base == NULL ? NULL : c->base + c->pos, c->len - c->pos};
+    struct ay_span s = {c->base + c->pos, c->len - c->pos};
     return s;
 }
 
-/* Points *p at n readable bytes and advances; false (cursor unchanged) if fewer remain.
- * With n == 0 on an empty cursor *p may be NULL: callers never dereference it then. */
+/* Points *p at n readable bytes and advances; false (cursor unchanged) if fewer remain. */
 static bool take(struct ay_cur *c, size_t n, const uint8_t **p)
 {
     if (n > c->len - c->pos) {
         return false;
     }
-    *p = c->base == NULL ? NULL : c->base + c->pos;
+    *p = c->base + c->pos;
     c->pos += n;
     return true;
 }

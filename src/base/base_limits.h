@@ -23,4 +23,19 @@
 /* Tokens */
 #define AY_LIMIT_JWT ((size_t)1024 * 1024) /* bytes of one JWT */
 
+/* Store and HTTP front end */
+#define AY_LIMIT_STORE_KEY ((size_t)1024)                 /* bytes of one store key */
+#define AY_LIMIT_STORE_VALUE ((size_t)16 * 1024 * 1024)   /* bytes of one stored value */
+#define AY_LIMIT_HTTP_JSON_BODY ((size_t)2 * 1024 * 1024) /* JSON body default, as actix */
+#define AY_LIMIT_HTTP_CONNECTIONS 1024                    /* concurrent connections */
+#define AY_LIMIT_HTTP_TIMEOUT_S 30                        /* idle seconds per connection */
+
+#define AY_LIMIT_SNP_CERT_TABLE 32 /* entries of one SEV-SNP extended-report certificate table */
+#define AY_LIMIT_CCA_SW_COMPONENTS 64 /* sw-components of one CCA platform token */
+#define AY_LIMIT_CCA_TRUST_ANCHORS 1024 /* CPAK entries across the CCA ta-stores of one request */
+
+#define AY_LIMIT_DCAP_TCB_LEVELS 256 /* tcbLevels in one Intel TCB info / QE identity list */
+#define AY_LIMIT_DCAP_COLLATERAL ((size_t)1024 * 1024) /* bytes of one Intel collateral JSON */
+#define AY_LIMIT_CCEL_EVENTS 8192 /* events of one CC event log */
+
 #endif

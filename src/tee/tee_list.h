@@ -1,3 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The verifier registry: one line per verifier, AY_TEE(name_string, device_class, verify_fn).
  * Each verifier adds its own line when it is ready; no include guard on purpose. */
+AY_TEE("snp", "cpu", ay_tee_snp_verify)
+AY_TEE("cca", "cpu", ay_tee_cca_verify)
+AY_TEE("csv", "cpu", ay_tee_csv_verify)
