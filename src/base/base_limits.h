@@ -38,4 +38,9 @@
 #define AY_LIMIT_DCAP_COLLATERAL ((size_t)1024 * 1024) /* bytes of one Intel collateral JSON */
 #define AY_LIMIT_CCEL_EVENTS 8192 /* events of one CC event log */
 
+/* Attestation service requests */
+#define AY_LIMIT_VERIFICATION_REQUESTS 16 /* entries of one verification_requests array */
+#define AY_LIMIT_STORE_ID 128 /* characters of a policy or reference value id */
+#define AY_LIMIT_INIT_DATA_TOML ((size_t)1024 * 1024) /* bytes of one init_data_toml */
+
 #endif

@@ -1,0 +1,2 @@
+package x
+p := "\u00e9\q"

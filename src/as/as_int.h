@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals shared by the files of src/as/ (not a contract: as.h is). */
+#ifndef AY_AS_AS_INT_H
+#define AY_AS_AS_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "as/as.h"
+#include "crypto/crypto_sign.h"
+
+struct ay_arena;
+struct ay_rego_builtins;
+struct ay_rego_policy;
+struct ay_store;
+struct ay_token_signer;
+
+enum ay_as_storage {
+    AY_AS_STORAGE_SQLITE, /* assay's default: one file in the work directory */
+    AY_AS_STORAGE_MEMORY, /* Trustee's Memory: nothing survives a restart */
+};
+
+/* Parsed config.json (TRUSTEE.md section 2) plus assay's own keys. Immutable once parsed. */
+struct ay_as_config {
+    char *text; /* the JSON text it was parsed from (ay_as_new re-parses it to copy) */
+    char *work_dir;
+    enum ay_as_storage storage;
+    char *storage_path; /* SQLite file */
+    bool token_simple;  /* attestation_token_broker.type "Simple" (TRUSTEE.md section 4.4) */
+    int64_t duration_min;
+    char *issuer_name;
+    char *developer_name;
+    char *build_name;
+    char *profile_name;
+    bool verbose_token;
+    char *key_path;
+    char *cert_path;
+    char *cert_url;
+    json_t *verifier_config; /* NULL or an object */
+};
+
+/* One compiled policy, shared read-only by requests; the source is kept so that a change made
+ * by another process sharing the store is noticed (the store is the source of truth). */
+struct as_policy_entry {
+    char *id;
+    char *source;
+    size_t source_len;
+    struct ay_rego_policy *policy;
+    char sha384_hex[97];
+    struct as_policy_entry *next;
+};
+
+struct ay_as {
+    struct ay_as_config *cfg;
+    struct ay_store *store;
+    struct ay_token_signer *signer;
+    struct ay_rego_builtins *builtins;
+    pthread_mutex_t cache_lock;
+    struct as_policy_entry *cache;
+};
+
+/* A policy ready to evaluate: a retained compiled policy (release with as_policy_put). */
+struct as_policy_ref {
+    struct ay_rego_policy *policy;
+    char sha384_hex[97];
+};
+
+AY_MUST_USE ay_err as_config_parse_quiet(const char *json, size_t len, bool quiet,
+                                         struct ay_diag *diag, struct ay_as_config **out);
+
+/* as_service.c: the policy input / annotated evidence of TRUSTEE.md section 3.8 built from a
+ * verifier's claims (new reference). rd_claims / id_claims may be NULL (= null). */
+json_t *as_claims_layout(const char *tee, const json_t *claims, const json_t *rd_claims,
+                         const json_t *id_claims, bool verbose);
+
+/* as_policy.c */
+AY_MUST_USE ay_err as_policy_init(struct ay_as *as, struct ay_diag *diag);
+void as_policy_fini(struct ay_as *as);
+/* Looks up, compiles on first use or after a change, and retains. AY_ERR_NOT_FOUND. */
+AY_MUST_USE ay_err as_policy_acquire(struct ay_as *as, struct ay_ctx *ctx, const char *id,
+                                     struct as_policy_ref *out);
+void as_policy_put(struct as_policy_ref *ref);
+/* Evaluates data.policy.<rule> with input; *out = the value (new reference) or NULL when the
+ * rule is undefined or absent. */
+AY_MUST_USE ay_err as_policy_eval(struct ay_as *as, struct ay_ctx *ctx,
+                                  const struct as_policy_ref *ref, const char *rule,
+                                  const char *input_json, size_t input_len, json_t **out);
+/* Policy ids and reference-value ids: 1..128 of [A-Za-z0-9._-] (the storage key rule). */
+bool as_id_valid(const char *id);
+
+/* as_rvps.c */
+AY_MUST_USE ay_err as_rvps_register_builtin(struct ay_as *as, struct ay_diag *diag);
+/* The stored value of a reference value, or *out = NULL when absent or expired. */
+AY_MUST_USE ay_err as_rvps_query(struct ay_as *as, struct ay_arena *arena, int64_t now,
+                                 const char *id, struct ay_diag *diag, json_t **out);
+
+#endif

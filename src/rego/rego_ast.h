@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Rego abstract syntax (internal to src/rego/): tokens of the lexer, terms, expressions, rules and
+ * modules produced by the parser in the policy arena, later annotated by the compiler (variable
+ * slots, resolved data refs, builtins and functions). Grammar: OPA's Rego v1 (and v0 on request);
+ * see https://www.openpolicyagent.org/docs/policy-reference/#grammar */
+#ifndef AY_REGO_REGO_AST_H
+#define AY_REGO_REGO_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base_err.h"
+#include "rego/rego_value.h"
+
+struct ay_arena;
+struct ay_rego_bi;
+struct ay_rego_node;
+
+/* ---- lexer ---- */
+enum ay_rego_tok_kind {
+    AY_TK_EOF = 0,
+    AY_TK_IDENT,
+    AY_TK_STRING, /* val holds the decoded string (also raw strings) */
+    AY_TK_NUMBER, /* val holds the number */
+    AY_TK_LBRACE,
+    AY_TK_RBRACE,
+    AY_TK_LBRACK,
+    AY_TK_RBRACK,
+    AY_TK_LPAREN,
+    AY_TK_RPAREN,
+    AY_TK_DOT,
+    AY_TK_COMMA,
+    AY_TK_SEMI,
+    AY_TK_COLON,
+    AY_TK_ASSIGN, /* := */
+    AY_TK_UNIFY,  /* = */
+    AY_TK_EQ,     /* == */
+    AY_TK_NEQ,
+    AY_TK_LT,
+    AY_TK_LTE,
+    AY_TK_GT,
+    AY_TK_GTE,
+    AY_TK_PLUS,
+    AY_TK_MINUS,
+    AY_TK_STAR,
+    AY_TK_SLASH,
+    AY_TK_PERCENT,
+    AY_TK_AMP,
+    AY_TK_BAR,
+};
+
+struct ay_rego_tok {
+    uint8_t kind;
+    bool nl_before; /* a newline separates it from the previous token */
+    bool sp_before; /* whitespace or comment separates it from the previous token */
+    uint32_t line;
+    uint32_t col;
+    const char *text; /* into the source */
+    size_t len;
+    struct ay_val val;
+};
+
+/* Lexes a whole module into an arena array ending with AY_TK_EOF. Errors:
+ * "name:line:col: message" in diag, AY_ERR_POLICY_COMPILE. */
+AY_MUST_USE ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t n,
+                               struct ay_diag *diag, struct ay_rego_tok **out, size_t *out_n);
+
+/* ---- terms ---- */
+enum ay_rego_term_kind {
+    AY_RT_VAL = 0, /* scalar literal: val */
+    AY_RT_VAR,     /* name; slot >= 0 after compile (local), or glob set (input/data/rule ref) */
+    AY_RT_REF,     /* items[0] head term, items[1..n) path terms */
+    AY_RT_ARR,     /* items */
+    AY_RT_SET,     /* items */
+    AY_RT_OBJ,     /* items: key0, value0, key1, value1, ... (n = 2 * pairs) */
+    AY_RT_CALL,    /* name (dotted function path), items = args */
+    AY_RT_ACOMP,   /* [head | body] */
+    AY_RT_SCOMP,   /* {head | body} */
+    AY_RT_OCOMP,   /* {head: head2 | body} */
+};
+
+/* VAR globals (after compile). */
+enum ay_rego_glob {
+    AY_RG_NONE = 0,
+    AY_RG_INPUT,
+    AY_RG_DATA,
+};
+
+struct ay_rego_body;
+
+struct ay_rego_term {
+    uint8_t kind;
+    uint8_t glob;     /* VAR: enum ay_rego_glob */
+    bool wildcard;    /* VAR `_` */
+    bool ground;      /* after compile: no variables at all (value can be precomputed) */
+    uint32_t line;
+    uint32_t col;
+    int32_t slot;     /* VAR: local slot, -1 if global */
+    struct ay_val val; /* VAL; ground composite literals precomputed by the compiler */
+    const char *name; /* VAR, CALL */
+    size_t name_len;
+    struct ay_rego_term **items;
+    size_t n;
+    struct ay_rego_term *head;
+    struct ay_rego_term *head2;
+    struct ay_rego_body *body;
+    /* CALL resolution (compile): a builtin, a host builtin index, or a user function node. */
+    const struct ay_rego_bi *bi;
+    int32_t host;                /* index into the host table, or -1 */
+    struct ay_rego_node *fn;
+    bool out_arg;                /* CALL: the last argument is the legacy output argument */
+    uint32_t sdepth;             /* comprehensions: scope depth of their body (compile) */
+};
+
+/* ---- expressions ---- */
+enum ay_rego_expr_kind {
+    AY_RE_TERM = 0, /* a: defined and not false */
+    AY_RE_UNIFY,    /* a = b */
+    AY_RE_ASSIGN,   /* a := b (declares the vars of a) */
+    AY_RE_SOME,     /* some x, y (declaration only): items */
+    AY_RE_SOME_IN,  /* some [a,] b in c */
+    AY_RE_EVERY,    /* every [a,] b in c { body } */
+    AY_RE_NOT,      /* not <sub> */
+};
+
+struct ay_rego_with {
+    struct ay_rego_term *target; /* input..., data..., or a function/builtin name (VAR/REF) */
+    struct ay_rego_term *value;
+    /* Function mocks (compile): the replaced function, and a replacement function if the value
+     * names one (else the value term is the constant result). */
+    bool is_mock;
+    const struct ay_rego_node *tfn;
+    const struct ay_rego_bi *tbi;
+    int32_t thost;
+    const struct ay_rego_node *rfn;
+    const struct ay_rego_bi *rbi;
+    int32_t rhost;
+};
+
+struct ay_rego_expr {
+    uint8_t kind;
+    uint32_t line;
+    uint32_t col;
+    struct ay_rego_term *a;
+    struct ay_rego_term *b;
+    struct ay_rego_term *c;
+    struct ay_rego_term **items; /* SOME vars */
+    size_t n;
+    struct ay_rego_body *body;   /* EVERY body */
+    struct ay_rego_expr *sub;    /* NOT */
+    struct ay_rego_with *with;
+    size_t nwith;
+    const char *text; /* source text of the literal (query results) */
+    size_t text_len;
+    int32_t qslot;    /* query expressions: index of the reported value, else -1 */
+    uint32_t sdepth;  /* EVERY: scope depth of its body (compile) */
+};
+
+struct ay_rego_body {
+    struct ay_rego_expr **exprs;
+    size_t n;
+};
+
+/* ---- rules ---- */
+enum ay_rego_rule_kind {
+    AY_RR_COMPLETE = 0, /* p := v if {...}, p if {...}, default p := v */
+    AY_RR_SET,          /* p contains x if {...}, v0 p[x] {...} */
+    AY_RR_OBJ,          /* p[k] := v if {...} */
+    AY_RR_FUNC,         /* f(a, b) := v if {...} */
+    AY_RR_GEN,          /* general ref head p[x].q[y] := v / contains v: key is the ARR of
+                           the head terms after the static prefix; set_leaf for contains */
+};
+
+struct ay_rego_rule {
+    uint8_t kind;
+    bool is_default;
+    bool set_leaf; /* GEN: `contains` (the leaf is a set of values) */
+    uint32_t line;
+    uint32_t col;
+    const char *const *path; /* full rule path below data (package + head ref) */
+    size_t npath;
+    struct ay_rego_term *key;   /* SET element / OBJ key */
+    struct ay_rego_term *value; /* COMPLETE/OBJ/FUNC value; NULL = true */
+    struct ay_rego_term **args; /* FUNC parameters */
+    size_t nargs;
+    struct ay_rego_body *body;  /* NULL = always true */
+    struct ay_rego_rule *els;   /* else chain: value + body */
+    uint32_t nslots;            /* local variable slots (compile) */
+    const struct ay_rego_module *mod;
+};
+
+struct ay_rego_import {
+    const char *const *path; /* "input", "x", ... or "data", "a", "b" */
+    size_t npath;
+    const char *alias; /* name used in the module */
+    uint32_t line;
+    uint32_t col;
+};
+
+struct ay_rego_module {
+    const char *name;
+    const char *const *pkg; /* package path without "data" */
+    size_t npkg;
+    struct ay_rego_import *imports;
+    size_t nimports;
+    struct ay_rego_rule **rules;
+    size_t nrules;
+    bool v0;
+};
+
+/* Parses one module. v0: Rego v0 syntax unless the module imports rego.v1. */
+AY_MUST_USE ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *src,
+                                        size_t n, bool v0, struct ay_diag *diag,
+                                        struct ay_rego_module **out);
+/* Parses a query (a body) for ay_rego_eval_query. */
+AY_MUST_USE ay_err ay_rego_parse_query(struct ay_arena *a, const char *src, size_t n,
+                                       struct ay_diag *diag, struct ay_rego_body **out);
+
+#endif
