@@ -219,7 +219,7 @@ static void test_ear_sign_verify(void **state)
     ay_diag_clear(&d);
     assert_int_equal(ay_token_jwt_verify(bad, n, jwks, 0, &d, &hdr, &got), AY_ERR_BAD_SIGNATURE);
     /* A tampered payload fails. */
-    strcpy(bad, jwt.ptr);
+    memcpy(bad, jwt.ptr, n + 1);
     char *dot = strchr(bad, '.');
     dot[3] = dot[3] == 'x' ? 'y' : 'x';
     ay_diag_clear(&d);
@@ -289,7 +289,7 @@ static void test_key_persistence(void **state)
     char cmd[1024];
     (void)snprintf(cmd, sizeof cmd,
                    "openssl ecparam -name secp384r1 -genkey -noout -out %s 2>/dev/null", p384);
-    if (system(cmd) == 0) {
+    if (system(cmd) == 0) { /* banned-ok: runs the openssl CLI as an independent check */
         struct ay_token_signer_opts o3 = {AY_SIGN_ES256, p384, NULL, NULL, NULL};
         ay_diag_clear(&d);
         assert_int_equal(ay_token_signer_new(&o3, &d, &a), AY_ERR_CONFIG);
@@ -327,7 +327,7 @@ static void test_x5c(void **state)
                    "openssl req -new -x509 -key %s -subj /CN=assay-test -days 2 -out %s "
                    "2>/dev/null",
                    key, crt);
-    if (system(cmd) != 0) {
+    if (system(cmd) != 0) { /* banned-ok: runs the openssl CLI as an independent check */
         skip();
     }
     struct ay_token_signer_opts oc = {AY_SIGN_ES256, key, crt, NULL, NULL};
@@ -342,7 +342,7 @@ static void test_x5c(void **state)
                    "openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
                    "-keyout /dev/null -subj /CN=other -days 2 -out %s 2>/dev/null",
                    crt);
-    if (system(cmd) == 0) {
+    if (system(cmd) == 0) { /* banned-ok: runs the openssl CLI as an independent check */
         ay_diag_clear(&d);
         assert_int_equal(ay_token_signer_new(&oc, &d, &s), AY_ERR_CONFIG);
     }
