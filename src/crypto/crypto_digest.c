@@ -18,23 +18,6 @@ static const struct {
     [AY_HASH_SM3] = {"sm3", 32},
 };
 
-static const EVP_MD *md_of(enum ay_hash h)
-{
-    switch (h) {
-    case AY_HASH_SHA1:
-        return EVP_sha1();
-    case AY_HASH_SHA256:
-        return EVP_sha256();
-    case AY_HASH_SHA384:
-        return EVP_sha384();
-    case AY_HASH_SHA512:
-        return EVP_sha512();
-    case AY_HASH_SM3:
-        return EVP_sm3();
-    }
-    return NULL;
-}
-
 bool ay_hash_from_name(const char *name, enum ay_hash *out)
 {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -59,7 +42,7 @@ size_t ay_hash_len(enum ay_hash h)
 ay_err ay_hash(enum ay_hash h, const void *p, size_t n, uint8_t *out)
 {
     unsigned int len = 0;
-    if (EVP_Digest(p, n, out, &len, md_of(h), NULL) != 1) {
+    if (EVP_Digest(p, n, out, &len, ay_ossl_md(h), NULL) != 1) {
         ay_ossl_clear();
         return AY_ERR_CRYPTO;
     }
@@ -73,7 +56,7 @@ struct ay_hash_ctx {
 ay_err ay_hash_begin(enum ay_hash h, struct ay_hash_ctx **out)
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (md == NULL || EVP_DigestInit_ex(md, md_of(h), NULL) != 1) {
+    if (md == NULL || EVP_DigestInit_ex(md, ay_ossl_md(h), NULL) != 1) {
         EVP_MD_CTX_free(md);
         ay_ossl_clear();
         return AY_ERR_CRYPTO;

@@ -24,3 +24,21 @@ void ay_ossl_clear(void)
 {
     ERR_clear_error();
 }
+
+const EVP_MD *ay_ossl_md(enum ay_hash h)
+{
+    switch (h) {
+    case AY_HASH_SHA1:
+        return EVP_sha1();
+    case AY_HASH_SHA256:
+        return EVP_sha256();
+    case AY_HASH_SHA384:
+        return EVP_sha384();
+    case AY_HASH_SHA512:
+        return EVP_sha512();
+    case AY_HASH_SM3:
+        return EVP_sm3();
+    }
+    return NULL;
+}
+

@@ -591,37 +591,20 @@ ay_err ay_pkey_spki_der(struct ay_diag *d, const struct ay_pkey *k, uint8_t **ou
     return AY_OK;
 }
 
-static const EVP_MD *md_of(enum ay_hash h)
-{
-    switch (h) {
-    case AY_HASH_SHA1:
-        return EVP_sha1();
-    case AY_HASH_SHA256:
-        return EVP_sha256();
-    case AY_HASH_SHA384:
-        return EVP_sha384();
-    case AY_HASH_SHA512:
-        return EVP_sha512();
-    case AY_HASH_SM3:
-        return EVP_sm3();
-    }
-    return NULL;
-}
-
 /* EVP_DigestVerify is tri-state: 1 good, 0 bad signature, < 0 error (STYLE.md B.5). */
 static ay_err digest_verify(struct ay_diag *d, const struct ay_pkey *k, enum ay_hash h,
                             struct ay_span msg, const unsigned char *sig, size_t sig_len, bool pss)
 {
     EVP_MD_CTX *mc = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pc = NULL;
-    if (mc == NULL || EVP_DigestVerifyInit_ex(mc, &pc, EVP_MD_get0_name(md_of(h)), NULL, NULL,
+    if (mc == NULL || EVP_DigestVerifyInit_ex(mc, &pc, EVP_MD_get0_name(ay_ossl_md(h)), NULL, NULL,
                                               k->k, NULL) != 1) {
         EVP_MD_CTX_free(mc);
         return ay_ossl_fail(d, AY_ERR_CRYPTO, "signature: verify init");
     }
     if (pss && (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-                EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md_of(h)) != 1)) {
+                EVP_PKEY_CTX_set_rsa_mgf1_md(pc, ay_ossl_md(h)) != 1)) {
         EVP_MD_CTX_free(mc);
         return ay_ossl_fail(d, AY_ERR_CRYPTO, "signature: PSS parameters");
     }
