@@ -23,6 +23,7 @@
 #include "crypto/crypto_digest.h"
 #include "rego/rego.h"
 #include "tee/tee.h"
+#include "tee/tee_cocos.h"
 #include "token/token.h"
 
 #define EXIT_ACCEPT           0
@@ -265,7 +266,7 @@ static int verify_usage(void)
 {
     fputs("usage: assay verify --tee TEE --evidence FILE [--endorsements PATH]...\n"
           "       [--at RFC3339] [--runtime-data-hex HEX | --runtime-data-json FILE]\n"
-          "       [--init-data-hex HEX] [--policy FILE.rego]\n",
+          "       [--init-data-hex HEX] [--policy FILE.rego] [--cocos-policy FILE.json]\n",
           stderr);
     return EXIT_USAGE;
 }
@@ -278,7 +279,22 @@ struct verify_args {
     const char *rd_json;
     const char *id_hex;
     const char *policy;
+    const char *cocos;
 };
+
+/* The Cocos attestation policy (FORMATS.md section 6.3) applied after the verifier accepted. */
+static ay_err cocos_check(struct ay_ctx *ctx, const char *tee, struct ay_span policy,
+                          struct ay_span evidence, const struct ay_span *report_data)
+{
+    if (strcmp(tee, "snp") == 0) {
+        return ay_cocos_policy_check_evidence(ctx, policy, evidence, report_data);
+    }
+    if (strcmp(tee, "tdx") == 0) {
+        return ay_cocos_tdx_policy_check_evidence(ctx, policy, evidence);
+    }
+    return FAIL(&ctx->diag, AY_ERR_UNSUPPORTED,
+                "--cocos-policy applies to --tee snp or --tee tdx, not %s", tee);
+}
 
 int ay_cli_verify(int argc, char **argv)
 {
@@ -288,6 +304,8 @@ int ay_cli_verify(int argc, char **argv)
     int rc = EXIT_USAGE;
     struct ay_arena *arena = NULL;
     uint8_t *evidence = NULL;
+    uint8_t *cocos = NULL;
+    size_t cocos_len = 0;
     json_t *rd_claims = NULL;
     json_t *claims = NULL;
     json_t *annotated = NULL;
@@ -324,6 +342,8 @@ int ay_cli_verify(int argc, char **argv)
             slot = &a.id_hex;
         } else if (strcmp(opt, "--policy") == 0) {
             slot = &a.policy;
+        } else if (strcmp(opt, "--cocos-policy") == 0) {
+            slot = &a.cocos;
         } else if (strcmp(opt, "--endorsements") == 0) {
             if (val == NULL) {
                 rc = verify_usage();
@@ -368,6 +388,9 @@ int ay_cli_verify(int argc, char **argv)
     if (evidence == NULL) {
         goto out;
     }
+    if (a.cocos != NULL && (cocos = read_all(a.cocos, AY_LIMIT_EVIDENCE, &cocos_len)) == NULL) {
+        goto out;
+    }
     if (a.rd_hex != NULL && ay_hex_decode(a.rd_hex, strlen(a.rd_hex), arena, &rd) != AY_OK) {
         fprintf(stderr, "assay verify: --runtime-data-hex is not hex\n");
         goto out;
@@ -400,6 +423,10 @@ int ay_cli_verify(int argc, char **argv)
     in.config = NULL;
     in.require_collateral = false;
     err = tee->verify(&ctx, &in, &claims);
+    if (err == AY_OK && cocos != NULL) {
+        err = cocos_check(&ctx, tee->name, ay_span_of(cocos, cocos_len), in.evidence,
+                          in.report_data);
+    }
     json_object_set_new(result, "tee", json_string(tee->name));
     if (err != AY_OK) {
         json_object_set_new(result, "verdict", json_string("reject"));
@@ -435,6 +462,7 @@ out:
     json_decref(annotated);
     json_decref(rd_claims);
     ay_free(evidence);
+    ay_free(cocos);
     endorsements_free(e);
     ay_free(e);
     ay_arena_free(arena);

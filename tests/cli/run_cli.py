@@ -171,11 +171,41 @@ def checks(A, d):
         rc, _, _ = run(A, "token", "verify", tok, "--jwks", os.path.join(d, "none.json"))
         check(rc == 2, "token verify with a missing JWKS")
 
+    cocos_checks(A, ev)
+
     if FAILS:
         print("%d check(s) failed" % len(FAILS))
         return 1
     print("all CLI checks passed")
     return 0
+
+
+def cocos_checks(A, sample_ev):
+    """--cocos-policy (issue 5): the S8 TDX policy against the T4 quote names the mismatching
+    fields; it applies to snp and tdx only."""
+    shared = os.environ.get("ASSAY_SHARED", "")
+    v = os.path.join(shared, "vectors")
+    if not os.path.isdir(v):
+        print("note: shared vectors absent; --cocos-policy vector checks skipped")
+        return
+    quote = os.path.join(v, "tdx/T4/tdx_quote_4.dat")
+    root = os.path.join(v, "roots/intel/intel_sgx_root_ca.pem")
+    pol = os.path.join(v, "cocos/S8/attestation_policy_tdx.json")
+    at = "2023-07-01T00:00:00Z"
+    rc, out, _ = run(A, "verify", "--tee", "tdx", "--evidence", quote, "--endorsements", root,
+                     "--at", at)
+    check(rc == 0 and out["verdict"] == "accept", "T4 accepts without a Cocos policy")
+    rc, out, _ = run(A, "verify", "--tee", "tdx", "--evidence", quote, "--endorsements", root,
+                     "--at", at, "--cocos-policy", pol)
+    check(rc == 1 and out["verdict"] == "reject" and out["error"]["code"] == "policy_denied"
+          and "8 field(s)" in out["error"]["message"] and "mr_td" in out["error"]["message"],
+          "S8.tdx-policy names the 8 mismatching fields")
+    rc, out, _ = run(A, "verify", "--tee", "sample", "--evidence", sample_ev,
+                     "--cocos-policy", pol)
+    check(rc == 1 and out["error"]["code"] == "unsupported", "--cocos-policy refused for sample")
+    rc, _, _ = run(A, "verify", "--tee", "tdx", "--evidence", quote, "--cocos-policy",
+                   os.path.join(v, "no-such-policy.json"))
+    check(rc == 2, "--cocos-policy with a missing file exits 2")
 
 
 if __name__ == "__main__":
