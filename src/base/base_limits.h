@@ -42,5 +42,24 @@
 #define AY_LIMIT_VERIFICATION_REQUESTS 16 /* entries of one verification_requests array */
 #define AY_LIMIT_STORE_ID 128 /* characters of a policy or reference value id */
 #define AY_LIMIT_INIT_DATA_TOML ((size_t)1024 * 1024) /* bytes of one init_data_toml */
+#define AY_LIMIT_CSV_CHAIN_CACHE 256 /* verified Hygon HRK..PEK chains kept per process */
+
+/* Rego builtins (src/rego/rego_bi_*.c) */
+#define AY_LIMIT_REGO_BI_OUT ((size_t)16 * 1024 * 1024) /* bytes of one builtin result */
+#define AY_LIMIT_REGO_RE_REPEAT 1000      /* regex {n,m} counts (Go regexp/syntax refuses more) */
+#define AY_LIMIT_REGO_RE_MATCH 10000000   /* PCRE2 match limit (backtracking steps) per match */
+#define AY_LIMIT_REGO_RE_DEPTH 10000      /* PCRE2 depth limit per match */
+#define AY_LIMIT_REGO_GLOB_STEPS 1000000  /* glob.match matcher steps per call */
+#define AY_LIMIT_REGO_YAML_NODES 1000000  /* values one yaml.unmarshal produces, aliases included */
+#define AY_LIMIT_REGO_YAML_ANCHORS 1024   /* anchors of one YAML document */
+#define AY_LIMIT_REGO_CIDR_EXPAND 65536   /* addresses net.cidr_expand returns */
+#define AY_LIMIT_REGO_TZIF ((size_t)256 * 1024) /* bytes of one zoneinfo (TZif) file */
+#define AY_LIMIT_REGO_UNITS_EXP 400       /* decimal exponent units.parse* accepts */
+#define AY_LIMIT_REGO_JSON_DEPTH 256      /* nesting json.patch / object builtins walk */
+#define AY_LIMIT_REGO_JWT_NESTING 8       /* nested JWTs (cty "JWT") one decode follows */
+#define AY_LIMIT_REGO_JWKS_KEYS 64        /* keys of one JWK set given to io.jwt.* */
+#define AY_LIMIT_REGO_X509_CERTS 64       /* certificates / keys one crypto.x509.* call parses */
+#define AY_LIMIT_REGO_RE_CACHE 256        /* compiled regex patterns kept per process */
+#define AY_LIMIT_REGO_RE_CACHE_PATTERN 4096 /* bytes of a pattern the regex cache keeps */
 
 #endif

@@ -3,6 +3,7 @@
  * tests: the crypto half of the CCA token verifier (CCA-KBS.md section 1.5 steps 2, 5-7). */
 #include "crypto/crypto_cose.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <cbor.h>
@@ -141,19 +142,130 @@ ay_err ay_cose_sign1_verify(struct ay_diag *d, const char *what, const struct ay
     return err;
 }
 
-static ay_err curve_field(enum ay_curve curve, size_t *field, const char **group)
+/* The curves of COSE EC2 keys and JWKs (RFC 9053 table 18; RFC 7518 section 6.2.1.1), with
+ * the DER SubjectPublicKeyInfo header (RFC 5480) that precedes the uncompressed point. */
+struct curve {
+    const char *group;
+    size_t field;
+    int64_t cose_crv;
+    const uint8_t *spki;
+    size_t spki_len;
+};
+
+static const uint8_t SPKI_P256[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                    0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                                    0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+static const uint8_t SPKI_P384[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
+                                    0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b,
+                                    0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00};
+static const uint8_t SPKI_P521[] = {0x30, 0x81, 0x9b, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86,
+                                    0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81,
+                                    0x04, 0x00, 0x23, 0x03, 0x81, 0x86, 0x00};
+
+static const struct curve CURVES[] = {
+    {"P-256", 32, 1, SPKI_P256, sizeof SPKI_P256},
+    {"P-384", 48, 2, SPKI_P384, sizeof SPKI_P384},
+    {"P-521", 66, 3, SPKI_P521, sizeof SPKI_P521},
+};
+
+#define MAX_FIELD 66
+
+static const struct curve *curve_named(const char *group)
 {
-    switch (curve) {
-    case AY_CURVE_P256:
-        *field = 32;
-        *group = "P-256";
-        return AY_OK;
-    case AY_CURVE_P384:
-        *field = 48;
-        *group = "P-384";
+    for (size_t i = 0; i < sizeof CURVES / sizeof CURVES[0]; i++) {
+        if (group != NULL && strcmp(group, CURVES[i].group) == 0) {
+            return &CURVES[i];
+        }
+    }
+    return NULL;
+}
+
+static const struct curve *curve_of(enum ay_curve curve)
+{
+    return curve == AY_CURVE_P256 ? &CURVES[0] : &CURVES[1];
+}
+
+/* Imported keys, by curve and point: a CPAK is the same for every token of a platform and a
+ * RAK for every token of a realm, and an import costs about a tenth of a P-384 verification
+ * (bench_cca_csv). ay_pkey objects are immutable and shared by reference. */
+#define KEY_CACHE_N 64
+
+static struct {
+    pthread_mutex_t mu;
+
+    struct {
+        const struct curve *c;
+        uint8_t xy[2 * MAX_FIELD];
+        struct ay_pkey *k;
+    } e[KEY_CACHE_N];
+
+    size_t n;
+    size_t next;
+} keys = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static struct ay_pkey *key_lookup(const struct curve *c, struct ay_span xy)
+{
+    struct ay_pkey *k = NULL;
+    pthread_mutex_lock(&keys.mu);
+    for (size_t i = 0; i < keys.n && k == NULL; i++) {
+        if (keys.e[i].c == c && memcmp(keys.e[i].xy, xy.ptr, xy.len) == 0) {
+            k = ay_pkey_ref(keys.e[i].k);
+        }
+    }
+    pthread_mutex_unlock(&keys.mu);
+    return k;
+}
+
+static void key_remember(const struct curve *c, struct ay_span xy, struct ay_pkey *k)
+{
+    pthread_mutex_lock(&keys.mu);
+    size_t i;
+    if (keys.n < KEY_CACHE_N) {
+        i = keys.n++;
+    } else {
+        i = keys.next; /* full: replace the oldest (FIFO) */
+        keys.next = (keys.next + 1) % KEY_CACHE_N;
+    }
+    struct ay_pkey *old = keys.e[i].k;
+    keys.e[i].c = c;
+    memcpy(keys.e[i].xy, xy.ptr, xy.len);
+    keys.e[i].k = ay_pkey_ref(k);
+    pthread_mutex_unlock(&keys.mu);
+    ay_pkey_free(old);
+}
+
+/* Through a DER SubjectPublicKeyInfo: OpenSSL's decoder puts the point on the curve
+ * (EC_POINT_oct2point checks it), which is all a signature verification needs on these
+ * prime-order curves; the full EVP_PKEY_public_check of ay_pkey_from_ec_xy adds a scalar
+ * multiplication by the order, as costly as the verification itself (bench_cca_csv). */
+ay_err ay_ec_pkey_from_point(struct ay_diag *d, const char *group, struct ay_span xy,
+                             struct ay_pkey **out)
+{
+    const struct curve *c = curve_named(group);
+    if (c == NULL) {
+        return FAIL(d, AY_ERR_UNSUPPORTED, "EC key: curve %s is not supported (P-256/384/521)",
+                    group ? group : "(none)");
+    }
+    if (xy.len != 2 * c->field) {
+        return FAIL(d, AY_ERR_MALFORMED, "EC key: %zu bytes, %s wants %zu", xy.len, c->group,
+                    2 * c->field);
+    }
+    struct ay_pkey *hit = key_lookup(c, xy);
+    if (hit != NULL) {
+        *out = hit;
         return AY_OK;
     }
-    return AY_ERR_INTERNAL;
+    uint8_t der[sizeof SPKI_P521 + 1 + 2 * MAX_FIELD];
+    memcpy(der, c->spki, c->spki_len);
+    der[c->spki_len] = 0x04; /* uncompressed point */
+    memcpy(der + c->spki_len + 1, xy.ptr, xy.len);
+    ay_err err = ay_pkey_parse_spki(d, ay_span_of(der, c->spki_len + 1 + xy.len), out);
+    if (err != AY_OK) {
+        ay_diag_clear(d);
+        return FAIL(d, AY_ERR_MALFORMED, "EC key: not a point on %s", c->group);
+    }
+    key_remember(c, xy, *out);
+    return AY_OK;
 }
 
 static ay_err cose_key_fields(struct ay_diag *d, const cbor_item_t *key, struct ay_pkey **out)
@@ -170,26 +282,24 @@ static ay_err cose_key_fields(struct ay_diag *d, const cbor_item_t *key, struct 
         ay_cbor_bstr(ay_cbor_map_get_int(key, -3), &y) != AY_OK) {
         return FAIL(d, AY_ERR_MALFORMED, "COSE_Key: not an EC2 key {1:2, -1:crv, -2:x, -3:y}");
     }
-    enum ay_curve curve;
-    if (crv == 1) {
-        curve = AY_CURVE_P256;
-    } else if (crv == 2) {
-        curve = AY_CURVE_P384;
-    } else {
-        return FAIL(d, AY_ERR_UNSUPPORTED, "COSE_Key: curve %lld is not P-256 or P-384",
+    const struct curve *c = NULL;
+    for (size_t i = 0; i < sizeof CURVES / sizeof CURVES[0]; i++) {
+        if (CURVES[i].cose_crv == crv) {
+            c = &CURVES[i];
+        }
+    }
+    if (c == NULL) {
+        return FAIL(d, AY_ERR_UNSUPPORTED, "COSE_Key: curve %lld is not P-256, P-384 or P-521",
                     (long long)crv);
     }
-    size_t field = 0;
-    const char *group = NULL;
-    TRY(curve_field(curve, &field, &group));
-    if (x.len != field || y.len != field) {
-        return FAIL(d, AY_ERR_MALFORMED, "COSE_Key: %s coordinates must be %zu bytes", group,
-                    field);
+    if (x.len != c->field || y.len != c->field) {
+        return FAIL(d, AY_ERR_MALFORMED, "COSE_Key: %s coordinates must be %zu bytes", c->group,
+                    c->field);
     }
-    uint8_t xy[2 * 48];
-    memcpy(xy, x.ptr, field);
-    memcpy(xy + field, y.ptr, field);
-    return ay_pkey_from_ec_xy(d, curve, ay_span_of(xy, 2 * field), out);
+    uint8_t xy[2 * MAX_FIELD];
+    memcpy(xy, x.ptr, c->field);
+    memcpy(xy + c->field, y.ptr, c->field);
+    return ay_ec_pkey_from_point(d, c->group, ay_span_of(xy, 2 * c->field), out);
 }
 
 ay_err ay_cose_key_decode(struct ay_diag *d, struct ay_span in, struct ay_pkey **out)
@@ -201,19 +311,17 @@ ay_err ay_cose_key_decode(struct ay_diag *d, struct ay_span in, struct ay_pkey *
     return err;
 }
 
-static ay_err jwk_curve(struct ay_diag *d, const json_t *jwk, enum ay_curve *curve)
+static ay_err jwk_curve(struct ay_diag *d, const json_t *jwk, const struct curve **out)
 {
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
     const char *crv = json_string_value(json_object_get(jwk, "crv"));
     if (kty == NULL || strcmp(kty, "EC") != 0 || crv == NULL) {
         return FAIL(d, AY_ERR_MALFORMED, "JWK: not an EC key (kty \"EC\" with crv)");
     }
-    if (strcmp(crv, "P-256") == 0) {
-        *curve = AY_CURVE_P256;
-    } else if (strcmp(crv, "P-384") == 0) {
-        *curve = AY_CURVE_P384;
-    } else {
-        return FAIL(d, AY_ERR_UNSUPPORTED, "JWK: curve %s is not supported (P-256, P-384)", crv);
+    *out = curve_named(crv);
+    if (*out == NULL) {
+        return FAIL(d, AY_ERR_UNSUPPORTED, "JWK: curve %s is not supported (P-256, P-384, P-521)",
+                    crv);
     }
     return AY_OK;
 }
@@ -233,15 +341,12 @@ static ay_err jwk_bytes(struct ay_diag *d, const json_t *jwk, const char *name, 
 
 ay_err ay_cose_jwk_ec_pkey(struct ay_diag *d, const json_t *jwk, struct ay_pkey **out)
 {
-    enum ay_curve curve;
-    TRY(jwk_curve(d, jwk, &curve));
-    size_t field = 0;
-    const char *group = NULL;
-    TRY(curve_field(curve, &field, &group));
-    uint8_t xy[2 * 48];
-    TRY(jwk_bytes(d, jwk, "x", xy, field));
-    TRY(jwk_bytes(d, jwk, "y", xy + field, field));
-    return ay_pkey_from_ec_xy(d, curve, ay_span_of(xy, 2 * field), out);
+    const struct curve *c = NULL;
+    TRY(jwk_curve(d, jwk, &c));
+    uint8_t xy[2 * MAX_FIELD];
+    TRY(jwk_bytes(d, jwk, "x", xy, c->field));
+    TRY(jwk_bytes(d, jwk, "y", xy + c->field, c->field));
+    return ay_ec_pkey_from_point(d, c->group, ay_span_of(xy, 2 * c->field), out);
 }
 
 /* ---- signing keys ---- */
@@ -261,10 +366,18 @@ void ay_ec_priv_free(struct ay_ec_priv *k)
 
 ay_err ay_ec_priv_generate(struct ay_diag *d, enum ay_curve curve, struct ay_ec_priv **out)
 {
-    size_t field = 0;
-    const char *group = NULL;
-    TRY(curve_field(curve, &field, &group));
-    EVP_PKEY *k = EVP_EC_gen(group);
+    return ay_ec_priv_generate_named(d, curve_of(curve)->group, out);
+}
+
+ay_err ay_ec_priv_generate_named(struct ay_diag *d, const char *group, struct ay_ec_priv **out)
+{
+    const struct curve *c = curve_named(group);
+    if (c == NULL) {
+        return FAIL(d, AY_ERR_UNSUPPORTED, "EC key: curve %s is not supported",
+                    group ? group : "(none)");
+    }
+    size_t field = c->field;
+    EVP_PKEY *k = EVP_EC_gen(c->group);
     if (k == NULL) {
         return ay_ossl_fail(d, AY_ERR_CRYPTO, "EC key generation");
     }
@@ -277,13 +390,12 @@ ay_err ay_ec_priv_generate(struct ay_diag *d, enum ay_curve curve, struct ay_ec_
 
 ay_err ay_ec_priv_from_jwk(struct ay_diag *d, const json_t *jwk, struct ay_ec_priv **out)
 {
-    enum ay_curve curve;
-    TRY(jwk_curve(d, jwk, &curve));
-    size_t field = 0;
-    const char *group = NULL;
-    TRY(curve_field(curve, &field, &group));
-    uint8_t pt[1 + 2 * 48];
-    uint8_t priv[48];
+    const struct curve *c = NULL;
+    TRY(jwk_curve(d, jwk, &c));
+    size_t field = c->field;
+    const char *group = c->group;
+    uint8_t pt[1 + 2 * MAX_FIELD];
+    uint8_t priv[MAX_FIELD];
     pt[0] = 0x04;
     TRY(jwk_bytes(d, jwk, "x", pt + 1, field));
     TRY(jwk_bytes(d, jwk, "y", pt + 1 + field, field));

@@ -49,10 +49,20 @@ AY_MUST_USE ay_err ay_cose_sign1_verify(struct ay_diag *d, const char *what,
                                         const struct ay_cose_sign1 *s, const struct ay_pkey *k,
                                         struct ay_arena *a);
 
-/* A COSE_Key EC2 public key {1:2, -1:crv, -2:x, -3:y} (crv 1 = P-256, 2 = P-384), encoded. */
+/* An EC public key from X || Y (big-endian, field size each) on group "P-256", "P-384" or
+ * "P-521" (crypto_x509.h has no P-521). The point must be on the curve; the costly order
+ * check of ay_pkey_from_ec_xy is skipped (cofactor-1 curves, verification only). The last
+ * 64 imported points are kept per process (CPAKs and RAKs repeat), so a known point costs a
+ * reference, not an import. Thread-safe. */
+AY_MUST_USE ay_err ay_ec_pkey_from_point(struct ay_diag *d, const char *group, struct ay_span xy,
+                                         struct ay_pkey **out);
+
+/* A COSE_Key EC2 public key {1:2, -1:crv, -2:x, -3:y} (crv 1 = P-256, 2 = P-384, 3 = P-521),
+ * encoded. */
 AY_MUST_USE ay_err ay_cose_key_decode(struct ay_diag *d, struct ay_span in, struct ay_pkey **out);
 
-/* An EC public key from a JWK {"kty":"EC","crv":"P-256"|"P-384","x","y"} (base64url). */
+/* An EC public key from a JWK {"kty":"EC","crv":"P-256"|"P-384"|"P-521","x","y"}
+ * (base64url). */
 AY_MUST_USE ay_err ay_cose_jwk_ec_pkey(struct ay_diag *d, const json_t *jwk, struct ay_pkey **out);
 
 /* ---- EC signing keys (tests, tools) ---- */
@@ -60,6 +70,9 @@ struct ay_ec_priv;
 
 AY_MUST_USE ay_err ay_ec_priv_generate(struct ay_diag *d, enum ay_curve curve,
                                        struct ay_ec_priv **out);
+/* Same by group name, P-521 included. */
+AY_MUST_USE ay_err ay_ec_priv_generate_named(struct ay_diag *d, const char *group,
+                                             struct ay_ec_priv **out);
 /* From a private JWK with "d" (and "crv"). */
 AY_MUST_USE ay_err ay_ec_priv_from_jwk(struct ay_diag *d, const json_t *jwk,
                                        struct ay_ec_priv **out);

@@ -45,9 +45,11 @@ ay_err ay_sm2_key_from_xy(struct ay_diag *d, const uint8_t xy[2 * AY_SM2_FIELD],
         return ay_ossl_fail(d, AY_ERR_MALFORMED, "SM2 key: not a point on the curve");
     }
     EVP_PKEY_CTX_free(pc);
-    /* fromdata does not always check the point: do it explicitly. */
+    /* fromdata does not always check the point: do it explicitly. The quick check (on the
+     * curve, not infinity) suffices for verification on the cofactor-1 SM2 curve; the full
+     * check adds a scalar multiplication by the order, as costly as a verification. */
     EVP_PKEY_CTX *cc = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-    int valid = cc == NULL ? 0 : EVP_PKEY_public_check(cc);
+    int valid = cc == NULL ? 0 : EVP_PKEY_public_check_quick(cc);
     EVP_PKEY_CTX_free(cc);
     if (valid != 1) {
         EVP_PKEY_free(k);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The Arm CCA verifier, local mode. Steps follow CCA-KBS.md section 1.5 (numbers cited at the
- * checks) with Trustee's extras (section 1.6, TRUSTEE.md sections 3.6 and 7.7). */
+/* The Arm CCA verifier: configuration, decoding and local mode. Steps follow CCA-KBS.md
+ * section 1.5 (numbers cited at the checks) with Trustee's extras (section 1.6, TRUSTEE.md
+ * sections 3.6 and 7.7); the appraisal is in tee_cca_rv.c, remote mode in tee_cca_remote.c. */
 #include "tee/tee_cca.h"
 
 #include <stdio.h>
@@ -409,6 +410,8 @@ struct ta_set {
     size_t n;
     json_t *docs[8];
     size_t n_docs;
+    json_t *rvs[8]; /* reference-value stores */
+    size_t n_rvs;
 };
 
 /* A ccatoken trust-anchor store: [{"pkey": JWK, "implementation-id": hex32,
@@ -447,6 +450,21 @@ static ay_err ta_add_doc(struct ay_diag *d, const char *name, json_t *doc, struc
     return AY_OK;
 }
 
+/* Takes ownership of doc; its shape is checked when appraising. */
+static ay_err rv_add_doc(struct ay_diag *d, const char *name, json_t *doc, struct ta_set *set)
+{
+    if (set->n_rvs == sizeof set->rvs / sizeof set->rvs[0]) {
+        json_decref(doc);
+        return FAIL(d, AY_ERR_LIMIT, "cca: too many reference-value stores (%s)", name);
+    }
+    set->rvs[set->n_rvs++] = doc;
+    if (!ay_cca_is_rv_store(doc)) {
+        return FAIL(d, AY_ERR_CONFIG,
+                    "cca: rv-store %s is not {\"platform\": [...], \"realm\": [...]}", name);
+    }
+    return AY_OK;
+}
+
 static bool is_ta_store(const json_t *doc)
 {
     return json_is_array(doc) && json_array_size(doc) > 0 &&
@@ -472,45 +490,79 @@ static ay_err read_file(struct ay_ctx *ctx, const char *path, struct ay_span *ou
     return AY_OK;
 }
 
-static ay_err apply_config(struct ay_ctx *ctx, const json_t *cfg, struct ta_set *set)
+/* The CCA verifier configuration (CCA-KBS.md section 1.6): strings live in the arena. */
+struct cca_cfg {
+    bool remote;
+    const char *ta_store;
+    const char *rv_store;
+    const char *address;
+    const char *ca_cert;
+    long timeout_s;
+};
+
+static const char *arena_str(struct ay_ctx *ctx, const char *s)
+{
+    if (s == NULL) {
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    void *mem = NULL;
+    if (ay_arena_alloc(ctx->arena, n, &mem) != AY_OK) {
+        return NULL;
+    }
+    memcpy(mem, s, n);
+    return mem;
+}
+
+static ay_err apply_config(struct ay_ctx *ctx, const json_t *cfg, struct cca_cfg *out)
 {
     const char *type = json_string_value(json_object_get(cfg, "type"));
+    /* Trustee: "local" or "remote"; an unknown type is an error. */
     if (type != NULL && strcmp(type, "remote") == 0) {
-        return FAIL(&ctx->diag, AY_ERR_UNSUPPORTED,
-                    "cca: remote (Veraison) verification is not supported yet; configure "
-                    "\"type\": \"local\" with a ta-store");
+        out->remote = true;
+        out->address = arena_str(ctx, json_string_value(json_object_get(cfg, "address")));
+        out->ca_cert = arena_str(ctx, json_string_value(json_object_get(cfg, "ca-cert")));
+        json_int_t t = json_integer_value(json_object_get(cfg, "timeout"));
+        out->timeout_s = t > 0 && t <= 600 ? (long)t : 0;
+        if (out->address == NULL) {
+            return FAIL(&ctx->diag, AY_ERR_CONFIG, "cca: remote verifier needs an \"address\"");
+        }
+        return AY_OK;
     }
     if (type != NULL && strcmp(type, "local") != 0) {
         return FAIL(&ctx->diag, AY_ERR_CONFIG, "cca: unknown verifier type \"%s\"", type);
     }
-    const char *path = json_string_value(json_object_get(cfg, "ta-store"));
-    if (path == NULL) {
-        return AY_OK;
-    }
+    out->ta_store = arena_str(ctx, json_string_value(json_object_get(cfg, "ta-store")));
+    out->rv_store = arena_str(ctx, json_string_value(json_object_get(cfg, "rv-store")));
+    return AY_OK;
+}
+
+static ay_err load_json_file(struct ay_ctx *ctx, const char *what, const char *path, json_t **out)
+{
     struct ay_span bytes;
     TRY(read_file(ctx, path, &bytes));
     json_error_t jerr;
     json_t *doc = json_loadb((const char *)bytes.ptr, bytes.len, 0, &jerr);
-    if (!json_is_array(doc)) {
-        json_decref(doc);
-        return FAIL(&ctx->diag, AY_ERR_CONFIG, "cca: ta-store %s is not a JSON array", path);
+    if (doc == NULL) {
+        return FAIL(&ctx->diag, AY_ERR_CONFIG, "cca: %s %s is not JSON: %s", what, path, jerr.text);
     }
-    return ta_add_doc(&ctx->diag, path, doc, set);
+    *out = doc;
+    return AY_OK;
 }
 
 /* Config: Trustee's CCA_CONFIG_FILE content {"cca-verifier": {"type": "local", "ta-store":
- * PATH, "rv-store": PATH}} or the inner object itself, from the verifier config; without one,
- * the file named by env CCA_CONFIG_FILE as Trustee reads it (re-read on every request,
- * CCA-KBS.md section 1.6). Trust-anchor stores may also come as endorsement files,
- * recognised by shape. */
-static ay_err load_trust_anchors(struct ay_ctx *ctx, const struct ay_tee_input *in,
-                                 struct ta_set *set)
+ * PATH, "rv-store": PATH}} or {"cca-verifier": {"type": "remote", "address": URL, "ca-cert":
+ * PATH?}}, or the inner object itself, from the verifier config; without one, the file named
+ * by env CCA_CONFIG_FILE as Trustee reads it (re-read on every request, CCA-KBS.md section
+ * 1.6). */
+static ay_err load_config(struct ay_ctx *ctx, const struct ay_tee_input *in, struct cca_cfg *out)
 {
     const json_t *cfg = in->config;
     json_t *env_doc = NULL;
     if (json_is_object(json_object_get(cfg, "cca-verifier"))) {
         cfg = json_object_get(cfg, "cca-verifier");
     } else if (json_object_get(cfg, "type") == NULL) {
+        cfg = NULL;
         const char *env = getenv("CCA_CONFIG_FILE");
         if (env != NULL && env[0] != '\0') {
             struct ay_span bytes;
@@ -525,18 +577,41 @@ static ay_err load_trust_anchors(struct ay_ctx *ctx, const struct ay_tee_input *
             }
         }
     }
-    ay_err err = json_is_object(cfg) ? apply_config(ctx, cfg, set) : AY_OK;
+    ay_err err = json_is_object(cfg) ? apply_config(ctx, cfg, out) : AY_OK;
     json_decref(env_doc);
-    TRY(err);
+    return err;
+}
+
+/* Trust-anchor and reference-value stores from the config paths and from endorsement files,
+ * recognised by shape. */
+static ay_err load_stores(struct ay_ctx *ctx, const struct ay_tee_input *in,
+                          const struct cca_cfg *cfg, struct ta_set *set)
+{
+    json_t *doc = NULL;
+    if (cfg->ta_store != NULL) {
+        TRY(load_json_file(ctx, "ta-store", cfg->ta_store, &doc));
+        if (!json_is_array(doc)) {
+            json_decref(doc);
+            return FAIL(&ctx->diag, AY_ERR_CONFIG, "cca: ta-store %s is not a JSON array",
+                        cfg->ta_store);
+        }
+        TRY(ta_add_doc(&ctx->diag, cfg->ta_store, doc, set));
+    }
+    if (cfg->rv_store != NULL) {
+        TRY(load_json_file(ctx, "rv-store", cfg->rv_store, &doc));
+        TRY(rv_add_doc(&ctx->diag, cfg->rv_store, doc, set));
+    }
     for (size_t i = 0; i < in->n_endorsements; i++) {
         const struct ay_endorsement *e = &in->endorsements[i];
         json_error_t jerr;
-        json_t *doc = json_loadb((const char *)e->bytes.ptr, e->bytes.len, 0, &jerr);
-        if (!is_ta_store(doc)) {
+        doc = json_loadb((const char *)e->bytes.ptr, e->bytes.len, 0, &jerr);
+        if (is_ta_store(doc)) {
+            TRY(ta_add_doc(&ctx->diag, e->name, doc, set));
+        } else if (ay_cca_is_rv_store(doc)) {
+            TRY(rv_add_doc(&ctx->diag, e->name, doc, set));
+        } else {
             json_decref(doc);
-            continue;
         }
-        TRY(ta_add_doc(&ctx->diag, e->name, doc, set));
     }
     return AY_OK;
 }
@@ -545,6 +620,9 @@ static void ta_set_free(struct ta_set *set)
 {
     for (size_t i = 0; i < set->n_docs; i++) {
         json_decref(set->docs[i]);
+    }
+    for (size_t i = 0; i < set->n_rvs; i++) {
+        json_decref(set->rvs[i]);
     }
 }
 
@@ -587,11 +665,15 @@ static ay_err rak_key(struct ay_ctx *ctx, const struct ay_cca_realm *r, struct a
     struct ay_cur c;
     uint8_t form = 0;
     ay_cur_init(&c, r->public_key);
-    enum ay_curve curve;
+    /* A raw RAK is a P-384 point in every profile seen (section 1.3); P-256 and P-521 points
+     * are taken by their length. */
+    const char *group;
     if (r->public_key.len == 97) {
-        curve = AY_CURVE_P384;
+        group = "P-384";
     } else if (r->public_key.len == 65) {
-        curve = AY_CURVE_P256;
+        group = "P-256";
+    } else if (r->public_key.len == 133) {
+        group = "P-521";
     } else {
         return FAIL(&ctx->diag, AY_ERR_MALFORMED,
                     "cca: realm public key is %zu bytes, want a 97-byte P-384 point",
@@ -600,7 +682,7 @@ static ay_err rak_key(struct ay_ctx *ctx, const struct ay_cca_realm *r, struct a
     if (ay_cur_u8(&c, &form) != AY_OK || form != 0x04) {
         return FAIL(&ctx->diag, AY_ERR_MALFORMED, "cca: realm public key is not uncompressed");
     }
-    ay_err err = ay_pkey_from_ec_xy(&ctx->diag, curve, ay_cur_rest(&c), out);
+    ay_err err = ay_ec_pkey_from_point(&ctx->diag, group, ay_cur_rest(&c), out);
     if (err != AY_OK) {
         ay_diag_prefix(&ctx->diag, "cca: realm public key");
     }
@@ -735,18 +817,104 @@ struct cca_state {
     struct ay_cca_realm realm;
 };
 
+/* Steps 10-12: appraisal against the reference-value stores. Trustee requires the realm
+ * instance-identity tier to be affirming; ccatoken resets the realm vector when no platform
+ * RV matches, so a platform mismatch fails attestation, while an unknown RIM does not (the
+ * policy checks it against the RVPS). */
+static ay_err appraise(struct ay_ctx *ctx, const struct ta_set *set, struct cca_state *st,
+                       struct ay_cca_appraisal *out)
+{
+    TRY(ay_cca_appraise(&ctx->diag, (const json_t *const *)set->rvs, set->n_rvs, &st->platform,
+                        &st->realm, out));
+    if (!out->appraised) {
+        /* Trustee's local mode always has an rv-store; without one (the CLI, or a config
+         * without "rv-store") the platform is not appraised and the vectors stay unset. */
+        ay_log(AY_LOG_DEBUG, "cca: no rv-store: platform software components not appraised");
+        memset(out, 0, sizeof *out);
+        ay_cca_tv_set(&out->realm, AY_TV_INSTANCE_IDENTITY, 2);
+        return AY_OK;
+    }
+    /* The tier of the realm instance-identity claim alone (not the whole vector: an unknown
+     * RIM or a REM mismatch lowers executables only). */
+    int8_t inst = out->realm.v[AY_TV_INSTANCE_IDENTITY];
+    if ((out->realm.set & (1u << AY_TV_INSTANCE_IDENTITY)) == 0 || inst < -32 || inst > 31 ||
+        (inst >= -1 && inst <= 1)) {
+        char hex[65];
+        ay_hex_encode(st->platform.implementation_id.ptr, 32, hex);
+        return FAIL(&ctx->diag, AY_ERR_VERIFY,
+                    "cca: platform reference values do not match (implementation-id %s, %zu "
+                    "sw-components): hardware 97, realm instance identity not affirming",
+                    hex, st->platform.n_sw);
+    }
+    if (!out->realm_matched) {
+        ay_log(AY_LOG_DEBUG,
+               "cca: realm initial measurement not in the rv-store (executables -97)");
+    }
+    return AY_OK;
+}
+
+static ay_err expected_challenge(const struct ay_tee_input *in, uint8_t want[CCA_CHALLENGE_LEN])
+{
+    memset(want, 0, CCA_CHALLENGE_LEN);
+    size_t n = in->report_data->len < CCA_CHALLENGE_LEN ? in->report_data->len : CCA_CHALLENGE_LEN;
+    if (n > 0) {
+        memcpy(want, in->report_data->ptr, n);
+    }
+    return AY_OK;
+}
+
+/* Remote mode: Veraison does the cryptography; Trustee keeps only the annotated evidence and
+ * the eat_nonce check (section 1.6 remote steps 4-6), then the init-data binding. */
+static ay_err run_remote(struct ay_ctx *ctx, const struct ay_tee_input *in,
+                         const struct cca_cfg *cfg, struct ay_span token, json_t **out_claims)
+{
+    if (in->report_data == NULL) {
+        return FAIL(&ctx->diag, AY_ERR_BAD_REQUEST,
+                    "cca: remote mode needs the expected report data (the Veraison session "
+                    "nonce)");
+    }
+    uint8_t want[CCA_CHALLENGE_LEN];
+    TRY(expected_challenge(in, want));
+    struct ay_cca_remote_cfg rc = {
+        .address = cfg->address, .ca_cert = cfg->ca_cert, .timeout_s = cfg->timeout_s};
+    json_t *claims = NULL;
+    TRY(ay_cca_remote_verify(ctx, &rc, token, want, &claims));
+    if (in->init_data != NULL) {
+        const char *rpv = json_string_value(json_object_get(claims, "init_data"));
+        struct ay_buf b;
+        ay_buf_init(&b, NULL, 2 * in->init_data->len + 8);
+        ay_buf_hex(&b, in->init_data->ptr, in->init_data->len);
+        bool ok = ay_buf_finish(&b) == AY_OK && rpv != NULL && strcmp(rpv, b.ptr) == 0;
+        ay_buf_free(&b);
+        if (!ok) {
+            json_decref(claims);
+            return FAIL(&ctx->diag, AY_ERR_BINDING,
+                        "cca: init data differs from the realm personalization value Veraison "
+                        "reported");
+        }
+    }
+    *out_claims = claims;
+    return AY_OK;
+}
+
 static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct cca_state *st,
-                  json_t **out_claims)
+                  json_t **out_claims, struct ay_cca_appraisal *appraisal)
 {
     struct ay_diag *d = &ctx->diag;
     if (in->evidence.len > AY_LIMIT_EVIDENCE) {
         return FAIL(d, AY_ERR_LIMIT, "cca: evidence over %zu bytes", AY_LIMIT_EVIDENCE);
     }
-    TRY(load_trust_anchors(ctx, in, st->tas));
+    struct cca_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    TRY(load_config(ctx, in, &cfg));
     struct ay_span token;
     TRY(evidence_token(ctx, in->evidence, &token));
     struct ay_cca_collection coll;
     TRY(ay_cca_collection_decode(d, token, &st->coll, &coll));
+    if (cfg.remote) {
+        return run_remote(ctx, in, &cfg, token, out_claims);
+    }
+    TRY(load_stores(ctx, in, &cfg, st->tas));
     struct ay_cose_sign1 ps;
     struct ay_cose_sign1 rs;
     TRY(ay_cose_sign1_decode(d, "cca: platform token", coll.platform, &st->ptok, &ps));
@@ -758,6 +926,7 @@ static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct cca_
     TRY(rak_key(ctx, &st->realm, &st->rak));
     TRY(ay_cose_sign1_verify(d, "cca: realm token (RAK)", &rs, st->rak, ctx->arena));
     TRY(check_rak_binding(ctx, &st->platform, &st->realm));
+    TRY(appraise(ctx, st->tas, st, appraisal));
     TRY(check_bindings(ctx, in, &st->realm));
     json_t *claims = claims_json(&st->platform, &st->realm);
     if (claims == NULL) {
@@ -767,11 +936,17 @@ static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct cca_
     return AY_OK;
 }
 
-ay_err ay_tee_cca_verify(struct ay_ctx *ctx, const struct ay_tee_input *in, json_t **out_claims)
+ay_err ay_tee_cca_verify_ex(struct ay_ctx *ctx, const struct ay_tee_input *in, json_t **out_claims,
+                            struct ay_cca_appraisal *out_appraisal)
 {
     struct cca_state *st = ay_xcalloc(1, sizeof *st);
     st->tas = ay_xcalloc(1, sizeof *st->tas);
-    ay_err err = run(ctx, in, st, out_claims);
+    struct ay_cca_appraisal appraisal;
+    memset(&appraisal, 0, sizeof appraisal);
+    ay_err err = run(ctx, in, st, out_claims, &appraisal);
+    if (out_appraisal != NULL) {
+        *out_appraisal = appraisal;
+    }
     cbor_item_t **items[] = {&st->coll, &st->ptok, &st->rtok, &st->pclaims, &st->rclaims};
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
         if (*items[i] != NULL) {
@@ -784,4 +959,9 @@ ay_err ay_tee_cca_verify(struct ay_ctx *ctx, const struct ay_tee_input *in, json
     ay_free(st->tas);
     ay_free(st);
     return err;
+}
+
+ay_err ay_tee_cca_verify(struct ay_ctx *ctx, const struct ay_tee_input *in, json_t **out_claims)
+{
+    return ay_tee_cca_verify_ex(ctx, in, out_claims, NULL);
 }

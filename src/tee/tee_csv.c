@@ -4,8 +4,12 @@
  * binding is section 3.6 row csv (regularize to 64 vs report_data; init data ignored). */
 #include "tee/tee_csv.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -15,6 +19,7 @@
 #include "base/base_limits.h"
 #include "base/base_log.h"
 #include "base/base_mem.h"
+#include "crypto/crypto_digest.h"
 #include "crypto/crypto_sm2.h"
 
 #define SIG_FIELD       72 /* r, s, x, y fields: a 32-byte little-endian value in 72 bytes */
@@ -23,7 +28,6 @@
 #define V2_TEE_INFO_LEN 0x490
 #define V2_SIGNED_LEN   0x400
 #define SIGNER_SN_LEN   64
-#define OFFLINE_DIR     "/opt/hygon/csv/hsk_cek" /* TRUSTEE.md section 2.5 */
 
 static const uint8_t MAGIC_EXT[AY_CSV_MAGIC_LEN] = "ATTESTATION_EXT"; /* with its NUL */
 
@@ -441,6 +445,8 @@ struct csv_state {
     bool has_hsk;
     bool has_cek;
     uint8_t offline[AY_CSV_CA_CERT_LEN + AY_CSV_CERT_LEN];
+    bool from_kds;   /* offline[] came from the KDS: cache it once it verified */
+    char where[300]; /* where HSK/CEK were looked for, for messages */
 };
 
 static void chip_from(struct csv_state *st, const uint8_t *sn, size_t n)
@@ -538,28 +544,140 @@ static ay_err take_endorsements(struct ay_ctx *ctx, const struct ay_tee_input *i
     return AY_OK;
 }
 
-/* Trustee's offline cache /opt/hygon/csv/hsk_cek/<chip>/hsk_cek.cert. */
-static ay_err take_offline(struct ay_ctx *ctx, struct csv_state *st)
+#define HSK_CEK_LEN (AY_CSV_CA_CERT_LEN + AY_CSV_CERT_LEN)
+
+static ay_err take_hsk_cek(struct ay_diag *d, const char *what, struct csv_state *st)
 {
-    if (st->has_hsk && st->has_cek) {
+    ay_err err = take_hsk(d, ay_span_of(st->offline, AY_CSV_CA_CERT_LEN), st);
+    if (err == AY_OK) {
+        err = take_cek(d, ay_span_of(st->offline + AY_CSV_CA_CERT_LEN, AY_CSV_CERT_LEN), st);
+    }
+    if (err != AY_OK) {
+        ay_diag_prefix(d, "csv: %s", what);
+    }
+    return err;
+}
+
+/* Trustee's order (TRUSTEE.md section 7.8 step 2): the evidence, then the offline cache
+ * <dir>/<chip>/hsk_cek.cert, then the KDS at <url>/hsk_cek?snumber=<chip>. The chip name was
+ * reduced to [A-Za-z0-9_] by chip_from, so it cannot leave the directory or the query. */
+static ay_err take_sources(struct ay_ctx *ctx, const struct ay_csv_sources *src,
+                           struct csv_state *st)
+{
+    if ((st->has_hsk && st->has_cek) || src == NULL || st->chip[0] == '\0') {
         return AY_OK;
     }
-    if (st->chip[0] == '\0') {
+    char path[512];
+    if (src->cache_dir != NULL) {
+        int n = snprintf(path, sizeof path, "%s/%s/hsk_cek.cert", src->cache_dir, st->chip);
+        FILE *f = n > 0 && (size_t)n < sizeof path ? fopen(path, "rb") : NULL;
+        (void)snprintf(st->where, sizeof st->where, "%.280s", path);
+        if (f != NULL) {
+            size_t got = fread(st->offline, 1, sizeof st->offline, f);
+            int extra = fgetc(f);
+            fclose(f);
+            if (got != HSK_CEK_LEN || extra != EOF) {
+                return FAIL(&ctx->diag, AY_ERR_MALFORMED,
+                            "csv: %s is not HSK (832) || CEK (2084 bytes)", path);
+            }
+            return take_hsk_cek(&ctx->diag, path, st);
+        }
+    }
+    if (src->kds_url == NULL) {
         return AY_OK;
     }
-    char path[256];
-    (void)snprintf(path, sizeof path, "%s/%s/hsk_cek.cert", OFFLINE_DIR, st->chip);
-    FILE *f = fopen(path, "rb");
+    int n = snprintf(path, sizeof path, "%s/hsk_cek?snumber=%s", src->kds_url, st->chip);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        return FAIL(&ctx->diag, AY_ERR_CONFIG, "csv: KDS URL too long");
+    }
+    ay_csv_fetch_fn *fetch = src->fetch != NULL ? src->fetch : ay_csv_kds_fetch_curl;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    ay_err err = fetch(src->fetch_arg, &ctx->diag, path, HSK_CEK_LEN + 1, &body, &len);
+    if (err != AY_OK) {
+        /* Without them the chain cannot be completed: the verdict is a chain failure, with
+         * the transport reason kept in the message. */
+        char why[AY_DIAG_MSG_MAX];
+        (void)snprintf(why, sizeof why, "%s", ay_diag_message(&ctx->diag));
+        ay_diag_clear(&ctx->diag);
+        return FAIL(&ctx->diag, AY_ERR_BAD_CHAIN,
+                    "csv: HSK/CEK for chip %s not available offline and the KDS failed: %.400s",
+                    st->chip, why);
+    }
+    bool ok = len == HSK_CEK_LEN;
+    if (ok) {
+        memcpy(st->offline, body, HSK_CEK_LEN);
+    }
+    ay_free(body);
+    if (!ok) {
+        return FAIL(&ctx->diag, AY_ERR_MALFORMED,
+                    "csv: KDS answer for chip %s is %zu bytes, want HSK || CEK (%d)", st->chip, len,
+                    HSK_CEK_LEN);
+    }
+    st->from_kds = src->cache_downloads && src->cache_dir != NULL;
+    return take_hsk_cek(&ctx->diag, "KDS answer", st);
+}
+
+/* Stores a verified KDS answer in the Trustee layout (write to a temporary name, then
+ * rename, so concurrent readers never see a partial file). Failures are logged only: the
+ * cache is an optimisation. */
+static void cache_store(const struct ay_csv_sources *src, const struct csv_state *st)
+{
+    char dir[512];
+    char tmp[560];
+    char path[560];
+    int n = snprintf(dir, sizeof dir, "%s/%s", src->cache_dir, st->chip);
+    if (n < 0 || (size_t)n >= sizeof dir) {
+        return;
+    }
+    (void)snprintf(tmp, sizeof tmp, "%s/.hsk_cek.cert.%ld", dir, (long)getpid());
+    (void)snprintf(path, sizeof path, "%s/hsk_cek.cert", dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        ay_log(AY_LOG_WARN, "csv: cannot create %s: %s", dir, strerror(errno));
+        return;
+    }
+    FILE *f = fopen(tmp, "wb");
     if (f == NULL) {
-        return AY_OK;
+        ay_log(AY_LOG_WARN, "csv: cannot write %s: %s", tmp, strerror(errno));
+        return;
     }
-    size_t n = fread(st->offline, 1, sizeof st->offline, f);
-    fclose(f);
-    if (n != sizeof st->offline) {
-        return FAIL(&ctx->diag, AY_ERR_MALFORMED, "csv: %s is not HSK || CEK (%zu bytes)", path, n);
+    bool ok = fwrite(st->offline, 1, HSK_CEK_LEN, f) == HSK_CEK_LEN;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        ay_log(AY_LOG_WARN, "csv: cannot store %s", path);
+        (void)remove(tmp);
     }
-    TRY(take_hsk(&ctx->diag, ay_span_of(st->offline, AY_CSV_CA_CERT_LEN), st));
-    return take_cek(&ctx->diag, ay_span_of(st->offline + AY_CSV_CA_CERT_LEN, AY_CSV_CERT_LEN), st);
+}
+
+void ay_csv_sources_from_config(const struct ay_tee_input *in, struct ay_csv_sources *out,
+                                long *timeout)
+{
+    memset(out, 0, sizeof *out);
+    *timeout = 0;
+    out->cache_dir = AY_CSV_CACHE_DIR;
+    out->kds_url = in->require_collateral ? AY_CSV_KDS_URL : NULL;
+    out->cache_downloads = true;
+    const json_t *c = json_object_get(in->config, "csv_verifier");
+    if (!json_is_object(c)) {
+        return;
+    }
+    const json_t *dir = json_object_get(c, "hsk_cek_dir");
+    if (json_is_string(dir)) {
+        out->cache_dir = json_string_value(dir);
+    } else if (json_is_null(dir)) {
+        out->cache_dir = NULL;
+    }
+    const json_t *url = json_object_get(c, "kds_url");
+    if (json_is_string(url) && json_string_length(url) > 0) {
+        out->kds_url = json_string_value(url);
+    } else if (url != NULL) {
+        out->kds_url = NULL; /* null or "": never contact the KDS */
+    }
+    if (json_is_boolean(json_object_get(c, "cache_downloads"))) {
+        out->cache_downloads = json_is_true(json_object_get(c, "cache_downloads"));
+    }
+    json_int_t t = json_integer_value(json_object_get(c, "timeout"));
+    *timeout = t > 0 && t <= 600 ? (long)t : 0;
 }
 
 static ay_err parse_input(struct ay_ctx *ctx, const struct ay_tee_input *in, struct csv_state *st)
@@ -603,7 +721,13 @@ static json_t *hexj(const uint8_t *p, size_t n)
     return j;
 }
 
-/* Claim names: see the report; policy bits per FORMATS.md section 5.4. */
+/* Claim names. The docs here do not reproduce Trustee's list (TRUSTEE.md section 7.8 refers
+ * to its docs/tcb_claims.md), so the names are the report field names of FORMATS.md section
+ * 5.1 (user_pubkey_digest, vm_id, vm_version, report_data, mnonce, measure, policy, build,
+ * rtmr_version, rtmr0..4, host_data) and the evidence field serial_number (TRUSTEE.md 7.8);
+ * byte fields are lower-case hex as report_data (TRUSTEE.md section 3.6 row csv). `policy`
+ * is the integer XOR-decoded with anonce for V1 (section 7.8), also split into its bits
+ * (FORMATS.md section 5.4) as policy_<bit>; `version` is the report version (1-3). */
 static json_t *claims_json(const struct csv_state *st)
 {
     const struct ay_csv_report *r = &st->report;
@@ -645,8 +769,76 @@ static json_t *claims_json(const struct csv_state *st)
     return c;
 }
 
+/* ---- the verified-chain cache ---- */
+
+static struct {
+    pthread_mutex_t mu;
+    uint8_t keys[AY_LIMIT_CSV_CHAIN_CACHE][32];
+    size_t n;
+    size_t next; /* replacement position once full (FIFO) */
+} chains = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* SHA-256 over every signed body and signature of the chain, and the root. */
+static ay_err chain_key(const struct csv_state *st, uint8_t key[32])
+{
+    struct ay_hash_ctx *h = NULL;
+    TRY(ay_hash_begin(AY_HASH_SHA256, &h));
+    const struct ay_span parts[] = {
+        st->hrk.body,
+        ay_span_of(st->hrk.sig_r, 32),
+        ay_span_of(st->hrk.sig_s, 32),
+        st->hsk.body,
+        ay_span_of(st->hsk.sig_r, 32),
+        ay_span_of(st->hsk.sig_s, 32),
+        st->cek.body,
+        ay_span_of(&st->cek.sig, sizeof st->cek.sig),
+        st->pek.body,
+        ay_span_of(&st->pek.sig, sizeof st->pek.sig),
+    };
+    ay_err err = AY_OK;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && err == AY_OK; i++) {
+        err = ay_hash_update(h, parts[i].ptr, parts[i].len);
+    }
+    if (err != AY_OK) {
+        ay_hash_ctx_free(h);
+        return err;
+    }
+    return ay_hash_end(h, key);
+}
+
+static bool chain_cached(const uint8_t key[32])
+{
+    bool hit = false;
+    pthread_mutex_lock(&chains.mu);
+    for (size_t i = 0; i < chains.n && !hit; i++) {
+        hit = memcmp(chains.keys[i], key, 32) == 0;
+    }
+    pthread_mutex_unlock(&chains.mu);
+    return hit;
+}
+
+static void chain_remember(const uint8_t key[32])
+{
+    pthread_mutex_lock(&chains.mu);
+    if (chains.n < AY_LIMIT_CSV_CHAIN_CACHE) {
+        memcpy(chains.keys[chains.n++], key, 32);
+    } else {
+        memcpy(chains.keys[chains.next], key, 32);
+        chains.next = (chains.next + 1) % AY_LIMIT_CSV_CHAIN_CACHE;
+    }
+    pthread_mutex_unlock(&chains.mu);
+}
+
+void ay_csv_chain_cache_clear(void)
+{
+    pthread_mutex_lock(&chains.mu);
+    chains.n = 0;
+    chains.next = 0;
+    pthread_mutex_unlock(&chains.mu);
+}
+
 static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct ay_span hrk,
-                  struct csv_state *st, json_t **out_claims)
+                  const struct ay_csv_sources *src, struct csv_state *st, json_t **out_claims)
 {
     struct ay_diag *d = &ctx->diag;
     if (in->evidence.len > AY_LIMIT_EVIDENCE) {
@@ -659,7 +851,7 @@ static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct ay_s
         chip_from(st, st->report.serial, SIGNER_SN_LEN);
     }
     TRY(take_endorsements(ctx, in, st));
-    TRY(take_offline(ctx, st));
+    TRY(take_sources(ctx, src, st));
     if (!st->has_pek && st->report.signer_pek[8] == (AY_CSV_USAGE_PEK & 0xff) &&
         st->report.signer_pek[9] == (AY_CSV_USAGE_PEK >> 8)) {
         /* The binary form carries no cert_chain: use the PEK of the report's signer block
@@ -678,20 +870,39 @@ static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct ay_s
     if (st->hrk.usage != AY_CSV_USAGE_HRK) {
         return FAIL(d, AY_ERR_BAD_CHAIN, "csv: the root is not an HRK");
     }
-    TRY(ay_csv_ca_verify(d, &st->hrk, &st->hrk));
+    /* A chain verified before (same HRK, HSK, CEK and PEK bytes) is not re-verified: the
+     * hot path is the report signature alone (FORMATS.md section 9). */
+    uint8_t key[32];
+    bool cached = false;
+    if (st->has_hsk && st->has_cek) {
+        TRY(chain_key(st, key));
+        cached = chain_cached(key);
+    }
+    if (!cached) {
+        TRY(ay_csv_ca_verify(d, &st->hrk, &st->hrk));
+    }
     TRY(ay_csv_report_verify(d, &st->report, &st->pek));
     if (!st->has_hsk || !st->has_cek) {
         return FAIL(d, AY_ERR_BAD_CHAIN,
-                    "csv: HSK/CEK for chip %s not available (evidence, endorsements, %s); the "
-                    "PEK cannot be chained to the HRK (Hygon KDS is not contacted)",
-                    st->chip[0] ? st->chip : "(unknown)", OFFLINE_DIR);
+                    "csv: HSK/CEK for chip %s not available (evidence, endorsements%s%.300s%s); "
+                    "the PEK cannot be chained to the HRK",
+                    st->chip[0] ? st->chip : "(unknown)", st->where[0] ? ", " : "", st->where,
+                    src != NULL && src->kds_url != NULL ? "" : "; the KDS is not configured");
     }
     if (st->hsk.usage != AY_CSV_USAGE_HSK) {
         return FAIL(d, AY_ERR_BAD_CHAIN, "csv: HSK has usage 0x%04x", st->hsk.usage);
     }
-    TRY(ay_csv_ca_verify(d, &st->hsk, &st->hrk));
-    TRY(ay_csv_cek_verify(d, &st->cek, &st->hsk));
-    TRY(ay_csv_pek_verify(d, &st->pek, &st->cek));
+    if (!cached) {
+        TRY(ay_csv_ca_verify(d, &st->hsk, &st->hrk));
+        TRY(ay_csv_cek_verify(d, &st->cek, &st->hsk));
+    }
+    if (st->from_kds) {
+        cache_store(src, st);
+    }
+    if (!cached) {
+        TRY(ay_csv_pek_verify(d, &st->pek, &st->cek));
+        chain_remember(key);
+    }
     if (in->report_data != NULL) {
         uint8_t want[64];
         memset(want, 0, sizeof want);
@@ -715,13 +926,25 @@ static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct ay_s
     return AY_OK;
 }
 
+ay_err ay_csv_verify_ex(struct ay_ctx *ctx, const struct ay_tee_input *in, struct ay_span hrk,
+                        const struct ay_csv_sources *src, json_t **out_claims)
+{
+    struct csv_state *st = ay_xcalloc(1, sizeof *st);
+    ay_err err = run(ctx, in, hrk, src, st, out_claims);
+    ay_free(st);
+    return err;
+}
+
 ay_err ay_csv_verify_with_root(struct ay_ctx *ctx, const struct ay_tee_input *in,
                                struct ay_span hrk, json_t **out_claims)
 {
-    struct csv_state *st = ay_xcalloc(1, sizeof *st);
-    ay_err err = run(ctx, in, hrk, st, out_claims);
-    ay_free(st);
-    return err;
+    struct ay_csv_sources src;
+    long timeout = 0;
+    ay_csv_sources_from_config(in, &src, &timeout);
+    if (src.fetch == NULL) {
+        src.fetch_arg = &timeout;
+    }
+    return ay_csv_verify_ex(ctx, in, hrk, &src, out_claims);
 }
 
 ay_err ay_tee_csv_verify(struct ay_ctx *ctx, const struct ay_tee_input *in, json_t **out_claims)

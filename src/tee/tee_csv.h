@@ -3,7 +3,7 @@
  * V1 (XOR-obfuscated with anonce), V2 and V3; the HRK -> HSK -> CEK -> PEK chain of binary
  * Hygon certificates with SM2/SM3 signatures under the signer's user id; the pinned HRK; the
  * report_data binding. HSK and CEK come from the endorsements (hsk_cek.cert, or the separate
- * certificates) or Trustee's offline cache; Hygon's KDS is not contacted (yet). */
+ * certificates), Trustee's offline cache directory, or Hygon's KDS (struct ay_csv_sources). */
 #ifndef AY_TEE_TEE_CSV_H
 #define AY_TEE_TEE_CSV_H
 
@@ -124,9 +124,49 @@ AY_MUST_USE ay_err ay_csv_report_verify(struct ay_diag *d, const struct ay_csv_r
 AY_MUST_USE ay_err ay_csv_cert_from_json(struct ay_diag *d, const json_t *j,
                                          uint8_t out[AY_CSV_CERT_LEN]);
 
-/* The whole verifier with an explicit root (tests use a generated one). */
+/* ---- where a missing HSK and CEK come from ---- */
+
+#define AY_CSV_CACHE_DIR "/opt/hygon/csv/hsk_cek" /* Trustee's path (TRUSTEE.md 2.5) */
+#define AY_CSV_KDS_URL   "https://cert.hygon.cn"  /* + /hsk_cek?snumber=<chip> */
+
+/* Fetches url into a new ay_xmalloc'd buffer of at most max bytes. AY_ERR_NETWORK (or
+ * AY_ERR_LIMIT) with a message on failure. */
+typedef ay_err ay_csv_fetch_fn(void *arg, struct ay_diag *d, const char *url, size_t max,
+                               uint8_t **out, size_t *out_len);
+
+/* The libcurl fetcher (tee_csv_kds.c): GET, no redirects; arg = const long * timeout in
+ * seconds (NULL = 30). */
+ay_csv_fetch_fn ay_csv_kds_fetch_curl;
+
+struct ay_csv_sources {
+    const char *cache_dir;  /* <dir>/<chip>/hsk_cek.cert (HSK 832 || CEK 2084); NULL = none */
+    const char *kds_url;    /* KDS base URL; NULL = never fetch */
+    ay_csv_fetch_fn *fetch; /* NULL = ay_csv_kds_fetch_curl */
+    void *fetch_arg;
+    bool cache_downloads; /* store a KDS answer in cache_dir once it chains to the HRK */
+};
+
+/* The sources the verifier uses for this input: the verifier config object "csv_verifier"
+ * {"hsk_cek_dir": PATH, "kds_url": URL | null, "cache_downloads": bool, "timeout": s} (an
+ * assay extension: Trustee hard-codes these), else the cache at AY_CSV_CACHE_DIR and, when
+ * in->require_collateral (the service), Hygon's KDS as Trustee falls back to it. *timeout
+ * receives the configured timeout for the curl fetcher. */
+void ay_csv_sources_from_config(const struct ay_tee_input *in, struct ay_csv_sources *out,
+                                long *timeout);
+
+/* The whole verifier with an explicit root (tests use a generated one); the sources from
+ * the config as above. */
 AY_MUST_USE ay_err ay_csv_verify_with_root(struct ay_ctx *ctx, const struct ay_tee_input *in,
                                            struct ay_span hrk, json_t **out_claims);
+/* Chains that verified (HRK self-signature, HSK, CEK, PEK) are remembered per process by a
+ * hash of their bytes, so a repeat verification checks only the report signature. Clearing
+ * the cache (tests, the cold-path bench) forces full verification again. */
+void ay_csv_chain_cache_clear(void);
+
+/* Same with explicit sources (src may be NULL: endorsements and evidence only). */
+AY_MUST_USE ay_err ay_csv_verify_ex(struct ay_ctx *ctx, const struct ay_tee_input *in,
+                                    struct ay_span hrk, const struct ay_csv_sources *src,
+                                    json_t **out_claims);
 
 ay_tee_verify_fn ay_tee_csv_verify;
 

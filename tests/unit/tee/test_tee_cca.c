@@ -81,8 +81,13 @@ static uint8_t *encode(const cbor_item_t *it, size_t *len)
 static uint8_t *sign1(struct ay_ec_priv *k, enum ay_curve curve, const uint8_t *payload,
                       size_t plen, size_t *len)
 {
-    int64_t alg = curve == AY_CURVE_P256 ? AY_COSE_ES256 : AY_COSE_ES384;
-    enum ay_hash h = curve == AY_CURVE_P256 ? AY_HASH_SHA256 : AY_HASH_SHA384;
+    (void)curve;
+    /* The algorithm follows the key size: ES256, ES384 or ES512 (P-521). */
+    uint8_t xy[132];
+    size_t xyn = 0;
+    assert_int_equal(ay_ec_priv_public_xy(k, xy, sizeof xy, &xyn), AY_OK);
+    int64_t alg = xyn == 64 ? AY_COSE_ES256 : xyn == 96 ? AY_COSE_ES384 : AY_COSE_ES512;
+    enum ay_hash h = xyn == 64 ? AY_HASH_SHA256 : xyn == 96 ? AY_HASH_SHA384 : AY_HASH_SHA512;
     cbor_item_t *hdr = cbor_new_definite_map(1);
     put(hdr, 1, ikey(alg));
     size_t hlen;
@@ -115,7 +120,7 @@ static uint8_t *sign1(struct ay_ec_priv *k, enum ay_curve curve, const uint8_t *
 /* The RAK as carried in claim 44237: raw 04||X||Y, or an encoded COSE_Key. */
 static uint8_t *rak_bytes(const struct mint *m, size_t *len)
 {
-    uint8_t xy[96];
+    uint8_t xy[132];
     size_t n = 0;
     assert_int_equal(ay_ec_priv_public_xy(m->rak, xy, sizeof xy, &n), AY_OK);
     if (!m->cose_key_rak) {
@@ -127,7 +132,7 @@ static uint8_t *rak_bytes(const struct mint *m, size_t *len)
     }
     cbor_item_t *k = cbor_new_definite_map(4);
     put(k, 1, ikey(2));
-    put(k, -1, ikey(m->rak_curve == AY_CURVE_P256 ? 1 : 2));
+    put(k, -1, ikey(n == 64 ? 1 : n == 96 ? 2 : 3));
     put(k, -2, bstr(xy, n / 2));
     put(k, -3, bstr(xy + n / 2, n / 2));
     uint8_t *out = encode(k, len);
@@ -263,7 +268,7 @@ static char *b64url(const uint8_t *p, size_t n)
 /* A ccatoken TA store holding key k for instance-id inst. */
 static char *ta_store(const struct ay_ec_priv *k, const uint8_t inst[33])
 {
-    uint8_t xy[96];
+    uint8_t xy[132];
     size_t n = 0;
     assert_int_equal(ay_ec_priv_public_xy(k, xy, sizeof xy, &n), AY_OK);
     char *x = b64url(xy, n / 2);
@@ -273,7 +278,10 @@ static char *ta_store(const struct ay_ec_priv *k, const uint8_t inst[33])
         snprintf(insthex + 2 * i, 3, "%02x", inst[i]);
     }
     json_t *doc = json_pack("[{s:{s:s,s:s,s:s,s:s},s:s,s:s}]", "pkey", "kty", "EC", "crv",
-                            n == 64 ? "P-256" : "P-384", "x", x, "y", y, "implementation-id",
+                            n == 64   ? "P-256"
+                            : n == 96 ? "P-384"
+                                      : "P-521",
+                            "x", x, "y", y, "implementation-id",
                             "7f454c4600000000000000000000000000000000000000000000000000000000",
                             "instance-id", insthex);
     char *s = json_dumps(doc, JSON_COMPACT);
@@ -281,6 +289,71 @@ static char *ta_store(const struct ay_ec_priv *k, const uint8_t inst[33])
     free(x);
     free(y);
     return s;
+}
+
+/* A ccatoken rv-store for the minted token (section 1.6), with variations. */
+struct rvopt {
+    bool rems;       /* list the 4 REMs */
+    bool bad_rem;    /* ... with one wrong */
+    bool bad_rim;    /* a RIM the token does not have */
+    bool bad_meas;   /* a wrong sw-component measurement */
+    bool bad_type;   /* a wrong component-type */
+    bool bad_ver;    /* a wrong version */
+    bool bad_config; /* a wrong platform configuration */
+    bool short_list; /* one component fewer than the token (needs n_sw > 1) */
+    bool bare;       /* no component-type / version in the RV */
+    bool upper;      /* upper-case hex as rust-ccatoken's rv.json */
+};
+
+static char *rv_store_opt(const struct mint *m, const struct rvopt *o)
+{
+    static const char m32hex[] = "0102030405060708000000000000000000000000000000000000000000000000";
+    static const char zero32hex[] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    size_t n_sw = m->n_sw ? m->n_sw : 1;
+    json_t *sw = json_array();
+    for (size_t i = 0; i < n_sw - (o->short_list ? 1 : 0); i++) {
+        json_t *c =
+            json_pack("{s:s,s:s}", "measurement-value",
+                      o->bad_meas && i == n_sw - 1 ? zero32hex : m32hex, "signer-id", m32hex);
+        if (!o->bare) {
+            json_object_set_new(c, "component-type",
+                                json_string(o->bad_type ? "RSE_BL2" : "RSE_BL1_2"));
+            json_object_set_new(c, "version", json_string(o->bad_ver ? "1.0.1" : "1.0.0"));
+        }
+        json_array_append_new(sw, c);
+    }
+    json_t *plat = json_pack("[{s:s,s:s,s:o}]", "implementation-id",
+                             "7f454c4600000000000000000000000000000000000000000000000000000000",
+                             "platform-configuration", o->bad_config ? "cfcfcfce" : "cfcfcfcf",
+                             "sw-components", sw);
+    json_t *realm = json_pack("{s:s,s:s}", "initial-measurement", o->bad_rim ? zero32hex : m32hex,
+                              "rak-hash-algorithm", "sha-256");
+    if (o->rems) {
+        json_t *rems = json_array();
+        for (int i = 0; i < 4; i++) {
+            json_array_append_new(rems, json_string(o->bad_rem && i == 2 ? m32hex : zero32hex));
+        }
+        json_object_set_new(realm, "extensible-measurements", rems);
+    }
+    json_t *doc = json_pack("{s:o,s:[o]}", "platform", plat, "realm", realm);
+    char *s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (o->upper) {
+        char *q = strstr(s, "\"7f454c46");
+        assert_non_null(q);
+        memcpy(q + 1, "7F454C46", 8);
+        q = strstr(s, "\"cfcfcfc");
+        assert_non_null(q);
+        memcpy(q + 1, "CFCFCFC", 7);
+    }
+    return s;
+}
+
+static char *rv_store(const struct mint *m, bool rems)
+{
+    struct rvopt o = {.rems = rems};
+    return rv_store_opt(m, &o);
 }
 
 /* Trustee's evidence JSON {"token": [bytes]}. */
@@ -305,7 +378,9 @@ struct run {
     const uint8_t *init_data;
     size_t init_data_len;
     const char *config; /* JSON text or NULL */
+    const char *rv;     /* an rv-store endorsement, or NULL */
     json_t *claims;
+    struct ay_cca_appraisal appraisal;
     char msg[AY_DIAG_MSG_MAX];
 };
 
@@ -317,19 +392,28 @@ static ay_err verify(struct run *r)
     ay_ctx_init(&ctx, a);
     struct ay_span rd = ay_span_of(r->report_data, r->report_data_len);
     struct ay_span id = ay_span_of(r->init_data, r->init_data_len);
-    struct ay_endorsement e = {.name = "tastore.json",
-                               .bytes = ay_span_of(r->ta, r->ta ? strlen(r->ta) : 0)};
+    struct ay_endorsement e[2] = {
+        {.name = "tastore.json", .bytes = ay_span_of(r->ta, r->ta ? strlen(r->ta) : 0)},
+        {.name = "rvstore.json", .bytes = ay_span_of(r->rv, r->rv ? strlen(r->rv) : 0)}};
+    size_t ne = 0;
+    if (r->ta != NULL) {
+        ne++;
+    }
+    if (r->rv != NULL) {
+        e[ne] = e[1];
+        ne++;
+    }
     json_t *cfg = r->config ? json_loads(r->config, 0, NULL) : NULL;
     struct ay_tee_input in = {
         .evidence = ay_span_of(r->evidence, r->evidence_len),
         .report_data = r->report_data ? &rd : NULL,
         .init_data = r->init_data ? &id : NULL,
-        .endorsements = r->ta ? &e : NULL,
-        .n_endorsements = r->ta ? 1 : 0,
+        .endorsements = ne ? e : NULL,
+        .n_endorsements = ne,
         .config = cfg,
     };
     r->claims = NULL;
-    ay_err err = ay_tee_cca_verify(&ctx, &in, &r->claims);
+    ay_err err = ay_tee_cca_verify_ex(&ctx, &in, &r->claims, &r->appraisal);
     snprintf(r->msg, sizeof r->msg, "%s", ay_diag_message(&ctx.diag));
     if (err != AY_OK) {
         assert_null(r->claims);
@@ -646,7 +730,10 @@ static void test_every_byte_flipped(void **state)
     }
 }
 
-static void test_remote_mode_unsupported(void **state)
+/* Remote mode parses its config; it needs the expected report data (the Veraison nonce) and
+ * an address, both refused before any network I/O. The exchange itself is in
+ * test_tee_cca_remote.c. */
+static void test_remote_mode_config(void **state)
 {
     (void)state;
     struct mint m;
@@ -659,8 +746,11 @@ static void test_remote_mode_unsupported(void **state)
                     .ta = ta,
                     .config = "{\"cca-verifier\":{\"type\":\"remote\",\"address\":"
                               "\"https://veraison.example:8443\"}}"};
-    assert_int_equal(verify(&r), AY_ERR_UNSUPPORTED);
-    assert_non_null(strstr(r.msg, "not supported yet"));
+    assert_int_equal(verify(&r), AY_ERR_BAD_REQUEST);
+    assert_non_null(strstr(r.msg, "nonce"));
+    r.config = "{\"cca-verifier\":{\"type\":\"remote\"}}";
+    assert_int_equal(verify(&r), AY_ERR_CONFIG);
+    assert_non_null(strstr(r.msg, "address"));
     r.config = "{\"cca-verifier\":{\"type\":\"bogus\"}}";
     assert_int_equal(verify(&r), AY_ERR_CONFIG);
     r.config = "{\"cca-verifier\":{\"type\":\"local\",\"ta-store\":\"/nonexistent/ta.json\"}}";
@@ -1016,7 +1106,8 @@ static char *temp_file(const char *content)
     return path;
 }
 
-/* Trustee's CCA_CONFIG_FILE (local mode with a ta-store path; remote mode refused). */
+/* Trustee's CCA_CONFIG_FILE (local mode with ta-store and rv-store paths; remote mode without
+ * report data refused before any I/O). */
 static void test_config_file(void **state)
 {
     (void)state;
@@ -1026,10 +1117,12 @@ static void test_config_file(void **state)
     uint8_t *tok = mint_token(&m, &n);
     char *ta = ta_store(m.cpak, m.inst);
     char *ta_path = temp_file(ta);
-    char cfg[512];
+    char *rv = rv_store(&m, false);
+    char *rv_path = temp_file(rv);
+    char cfg[1024];
     snprintf(cfg, sizeof cfg,
-             "{\"cca-verifier\":{\"type\":\"local\",\"ta-store\":\"%s\",\"rv-store\":\"/x\"}}",
-             ta_path);
+             "{\"cca-verifier\":{\"type\":\"local\",\"ta-store\":\"%s\",\"rv-store\":\"%s\"}}",
+             ta_path, rv_path);
     char *cfg_path = temp_file(cfg);
     char *remote_path =
         temp_file("{\"cca-verifier\":{\"type\":\"remote\",\"address\":\"https://v\"}}");
@@ -1044,21 +1137,304 @@ static void test_config_file(void **state)
     assert_int_equal(verify(&r), AY_OK);
     json_decref(r.claims);
     r.config = NULL;
-    assert_int_equal(verify(&r), AY_ERR_UNSUPPORTED);
+    assert_int_equal(verify(&r), AY_ERR_BAD_REQUEST);
+    /* A missing rv-store file is a configuration error. */
+    snprintf(cfg, sizeof cfg,
+             "{\"cca-verifier\":{\"type\":\"local\",\"ta-store\":\"%s\",\"rv-store\":\"/x/rv\"}}",
+             ta_path);
+    r.config = cfg;
+    assert_int_equal(verify(&r), AY_ERR_CONFIG);
+    r.config = NULL;
     assert_int_equal(setenv("CCA_CONFIG_FILE", bad_path, 1), 0);
     assert_int_equal(verify(&r), AY_ERR_CONFIG);
     assert_int_equal(setenv("CCA_CONFIG_FILE", "/nonexistent/cca.json", 1), 0);
     assert_int_equal(verify(&r), AY_ERR_CONFIG);
     assert_int_equal(unsetenv("CCA_CONFIG_FILE"), 0);
     assert_int_equal(verify(&r), AY_ERR_VERIFY); /* no trust anchor at all */
-    char *paths[] = {ta_path, cfg_path, remote_path, bad_path};
-    for (size_t i = 0; i < 4; i++) {
+    free(rv);
+    char *paths[] = {ta_path, cfg_path, remote_path, bad_path, rv_path};
+    for (size_t i = 0; i < 5; i++) {
         assert_int_equal(unlink(paths[i]), 0);
         free(paths[i]);
     }
     free(ta);
     free(tok);
     mint_free(&m);
+}
+
+static void tv_expect(const struct ay_cca_tv *tv, const int8_t want[AY_TV_COUNT], uint8_t set)
+{
+    assert_int_equal(tv->set, set);
+    for (int i = 0; i < AY_TV_COUNT; i++) {
+        if ((set & (1u << i)) != 0 && tv->v[i] != want[i]) {
+            fail_msg("trust claim %d: got %d, want %d", i, tv->v[i], want[i]);
+        }
+    }
+}
+
+#define TVB(c) (1u << (c))
+
+/* Appraisal against an rv-store (CCA-KBS.md section 1.5 steps 10-11): a match gives
+ * rust-ccatoken's vectors; RIM/REM outcomes lower only the realm executables claim. */
+static void test_appraisal_match(void **state)
+{
+    (void)state;
+    struct mint m;
+    mint_init(&m, AY_CURVE_P256, AY_CURVE_P384);
+    m.n_sw = 3;
+    size_t n;
+    uint8_t *tok = mint_token(&m, &n);
+    char *ta = ta_store(m.cpak, m.inst);
+    static const int8_t plat[AY_TV_COUNT] = {[AY_TV_INSTANCE_IDENTITY] = 2,
+                                             [AY_TV_CONFIGURATION] = 2,
+                                             [AY_TV_EXECUTABLES] = 3,
+                                             [AY_TV_HARDWARE] = 2,
+                                             [AY_TV_RUNTIME_OPAQUE] = 32};
+    uint8_t plat_set = TVB(AY_TV_INSTANCE_IDENTITY) | TVB(AY_TV_CONFIGURATION) |
+                       TVB(AY_TV_EXECUTABLES) | TVB(AY_TV_HARDWARE) | TVB(AY_TV_RUNTIME_OPAQUE);
+    uint8_t realm_set = TVB(AY_TV_INSTANCE_IDENTITY) | TVB(AY_TV_EXECUTABLES);
+
+    static const struct {
+        struct rvopt o;
+        int8_t exec;
+        const char *realm_status;
+        bool realm_matched;
+    } cases[] = {
+        {{.rems = true}, 2, "affirming", true},
+        {{.rems = false}, 3, "affirming", true},
+        {{.rems = true, .bad_rem = true}, 96, "contraindicated", true},
+        {{.rems = true, .bad_rim = true}, -97, "contraindicated", false},
+        {{.rems = true, .bare = true}, 2, "affirming", true},
+        {{.rems = true, .upper = true}, 2, "affirming", true},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *rv = rv_store_opt(&m, &cases[i].o);
+        struct run r = {.evidence = tok, .evidence_len = n, .ta = ta, .rv = rv};
+        ay_err e = verify(&r);
+        if (e != AY_OK) {
+            fail_msg("case %zu: %s", i, r.msg);
+        }
+        check_claims(r.claims, &m);
+        json_decref(r.claims);
+        assert_true(r.appraisal.appraised);
+        assert_true(r.appraisal.platform_matched);
+        assert_int_equal(r.appraisal.realm_matched, cases[i].realm_matched);
+        tv_expect(&r.appraisal.platform, plat, plat_set);
+        int8_t realm[AY_TV_COUNT] = {
+            [AY_TV_INSTANCE_IDENTITY] = 2, [AY_TV_EXECUTABLES] = cases[i].exec};
+        tv_expect(&r.appraisal.realm, realm, realm_set);
+        /* runtime-opaque 32 is a warning-tier value (section 2.3 tiers). */
+        assert_string_equal(ay_cca_tv_status(&r.appraisal.platform), "warning");
+        assert_string_equal(ay_cca_tv_status(&r.appraisal.realm), cases[i].realm_status);
+        json_t *ear = ay_cca_appraisal_json(&r.appraisal);
+        json_t *rs = json_object_get(ear, "CCA_REALM");
+        assert_string_equal(json_string_value(json_object_get(rs, "ear.status")),
+                            cases[i].realm_status);
+        json_t *rtv = json_object_get(rs, "ear.trustworthiness-vector");
+        assert_int_equal(json_object_size(rtv), 2);
+        assert_int_equal(json_integer_value(json_object_get(rtv, "executables")), cases[i].exec);
+        json_t *ptv =
+            json_object_get(json_object_get(ear, "CCA_SSD_PLATFORM"), "ear.trustworthiness-vector");
+        assert_int_equal(json_object_size(ptv), 5);
+        assert_int_equal(json_integer_value(json_object_get(ptv, "hardware")), 2);
+        json_decref(ear);
+        free(rv);
+    }
+    /* Without any rv-store the platform is not appraised (CLI use); the realm identity holds. */
+    struct run r = {.evidence = tok, .evidence_len = n, .ta = ta};
+    assert_int_equal(verify(&r), AY_OK);
+    json_decref(r.claims);
+    assert_false(r.appraisal.appraised);
+    assert_int_equal(r.appraisal.platform.set, 0);
+    assert_int_equal(r.appraisal.realm.v[AY_TV_INSTANCE_IDENTITY], 2);
+    free(ta);
+    free(tok);
+    mint_free(&m);
+}
+
+/* Platform mismatches (rust-ccatoken: same length and order, every measurement and signer,
+ * type/version when listed, the configuration): hardware 97, the realm vector reset, and
+ * Trustee rejects because the realm instance identity is no longer affirming. */
+static void test_appraisal_platform_mismatch(void **state)
+{
+    (void)state;
+    struct mint m;
+    mint_init(&m, AY_CURVE_P384, AY_CURVE_P384);
+    m.n_sw = 2;
+    size_t n;
+    uint8_t *tok = mint_token(&m, &n);
+    char *ta = ta_store(m.cpak, m.inst);
+    static const struct rvopt bad[] = {
+        {.bad_meas = true},   {.bad_type = true},   {.bad_ver = true},
+        {.bad_config = true}, {.short_list = true},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *rv = rv_store_opt(&m, &bad[i]);
+        struct run r = {.evidence = tok, .evidence_len = n, .ta = ta, .rv = rv};
+        ay_err e = verify(&r);
+        if (e != AY_ERR_VERIFY) {
+            fail_msg("case %zu: got %s (%s)", i, ay_err_name(e), r.msg);
+        }
+        assert_non_null(strstr(r.msg, "reference values"));
+        assert_true(r.appraisal.appraised);
+        assert_false(r.appraisal.platform_matched);
+        assert_int_equal(r.appraisal.platform.set, TVB(AY_TV_HARDWARE));
+        assert_int_equal(r.appraisal.platform.v[AY_TV_HARDWARE], 97);
+        assert_int_equal(r.appraisal.realm.set, 0);
+        assert_string_equal(ay_cca_tv_status(&r.appraisal.platform), "contraindicated");
+        free(rv);
+    }
+    /* Two stores: the second matches. */
+    struct rvopt o1 = {.bad_meas = true};
+    struct rvopt o2 = {.rems = true};
+    char *rv1 = rv_store_opt(&m, &o1);
+    char *rv2 = rv_store_opt(&m, &o2);
+    json_t *d1 = json_loads(rv1, 0, NULL);
+    json_t *d2 = json_loads(rv2, 0, NULL);
+    const json_t *docs[2] = {d1, d2};
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    struct ay_cca_appraisal ap;
+    struct ay_cca_platform *pl = calloc(1, sizeof *pl);
+    struct ay_cca_realm rl;
+    cbor_item_t *ci = NULL;
+    struct ay_cca_collection coll;
+    assert_int_equal(ay_cca_collection_decode(&d, ay_span_of(tok, n), &ci, &coll), AY_OK);
+    cbor_item_t *pi = NULL;
+    cbor_item_t *ri = NULL;
+    cbor_item_t *pc = NULL;
+    cbor_item_t *rc = NULL;
+    struct ay_cose_sign1 ps;
+    struct ay_cose_sign1 rs;
+    assert_int_equal(ay_cose_sign1_decode(&d, "p", coll.platform, &pi, &ps), AY_OK);
+    assert_int_equal(ay_cose_sign1_decode(&d, "r", coll.realm, &ri, &rs), AY_OK);
+    assert_int_equal(ay_cca_platform_parse(&d, ps.payload, &pc, pl), AY_OK);
+    assert_int_equal(ay_cca_realm_parse(&d, rs.payload, &rc, &rl), AY_OK);
+    assert_int_equal(ay_cca_appraise(&d, docs, 2, pl, &rl, &ap), AY_OK);
+    assert_true(ap.platform_matched);
+    /* The first store lists the RIM without REMs: the first RIM match decides (3). */
+    assert_int_equal(ap.realm.v[AY_TV_EXECUTABLES], 3);
+    assert_int_equal(ay_cca_appraise(&d, docs, 1, pl, &rl, &ap), AY_OK);
+    assert_false(ap.platform_matched);
+    assert_int_equal(ay_cca_appraise(&d, docs, 0, pl, &rl, &ap), AY_OK);
+    assert_false(ap.appraised);
+    cbor_decref(&pc);
+    cbor_decref(&rc);
+    cbor_decref(&pi);
+    cbor_decref(&ri);
+    cbor_decref(&ci);
+    free(pl);
+    json_decref(d1);
+    json_decref(d2);
+    free(rv1);
+    free(rv2);
+    free(ta);
+    free(tok);
+    mint_free(&m);
+}
+
+/* Malformed stores are configuration errors, never a silent mismatch. */
+static void test_appraisal_bad_store(void **state)
+{
+    (void)state;
+    struct mint m;
+    mint_init(&m, AY_CURVE_P256, AY_CURVE_P256);
+    size_t n;
+    uint8_t *tok = mint_token(&m, &n);
+    char *ta = ta_store(m.cpak, m.inst);
+    static const char *bad[] = {
+        "{\"platform\":[{\"implementation-id\":\"zz\",\"platform-configuration\":\"00\","
+        "\"sw-components\":[]}]}",
+        "{\"platform\":[{\"implementation-id\":\"00\",\"platform-configuration\":\"0\","
+        "\"sw-components\":[]}]}",
+        "{\"platform\":[{\"implementation-id\":\"00\",\"platform-configuration\":\"00\"}]}",
+        "{\"platform\":[{\"implementation-id\":\"00\",\"platform-configuration\":\"00\","
+        "\"sw-components\":[{\"measurement-value\":\"00\"}]}]}",
+        "{\"platform\":[{\"implementation-id\":\"00\",\"platform-configuration\":\"00\","
+        "\"sw-components\":[{\"measurement-value\":\"00\",\"signer-id\":\"00\",\"version\":1}]}]}",
+        "{\"realm\":[{\"initial-measurement\":7}]}",
+        "{\"realm\":[{\"initial-measurement\":\"00\",\"extensible-measurements\":[\"00\"]}]}",
+        "{\"realm\":[{\"initial-measurement\":\"00\",\"extensible-measurements\":"
+        "[\"00\",\"00\",\"00\",\"xx\"]}]}",
+        "{\"realm\":[{\"initial-measurement\":\"00\",\"personalization-value\":\"0g\"}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct run r = {.evidence = tok, .evidence_len = n, .ta = ta, .rv = bad[i]};
+        ay_err e = verify(&r);
+        if (e != AY_ERR_CONFIG) {
+            fail_msg("case %zu: got %s (%s)", i, ay_err_name(e), r.msg);
+        }
+        assert_non_null(strstr(r.msg, "rv-store"));
+    }
+    free(ta);
+    free(tok);
+    mint_free(&m);
+}
+
+/* P-521: an ES512 platform token by a P-521 CPAK (JWK crv P-521), and a P-521 RAK both raw
+ * (133-byte point) and as a COSE_Key (crv 3), in both collection forms. */
+static void test_p521(void **state)
+{
+    (void)state;
+    for (int shape = 0; shape < 4; shape++) {
+        struct mint m;
+        mint_init(&m, AY_CURVE_P384, AY_CURVE_P384);
+        struct ay_diag d;
+        ay_diag_clear(&d);
+        ay_ec_priv_free(m.cpak);
+        assert_int_equal(ay_ec_priv_generate_named(&d, "P-521", &m.cpak), AY_OK);
+        if (shape >= 2) {
+            ay_ec_priv_free(m.rak);
+            assert_int_equal(ay_ec_priv_generate_named(&d, "P-521", &m.rak), AY_OK);
+        }
+        m.cose_key_rak = shape == 3;
+        m.tag = shape % 2 ? AY_CCA_TAG_CMW : AY_CCA_TAG_LEGACY;
+        size_t n;
+        uint8_t *tok = mint_token(&m, &n);
+        char *ta = ta_store(m.cpak, m.inst);
+        assert_non_null(strstr(ta, "P-521"));
+        struct run r = {.evidence = tok,
+                        .evidence_len = n,
+                        .ta = ta,
+                        .report_data = m.challenge,
+                        .report_data_len = 64};
+        ay_err e = verify(&r);
+        if (e != AY_OK) {
+            fail_msg("P-521 shape %d: %s", shape, r.msg);
+        }
+        check_claims(r.claims, &m);
+        json_decref(r.claims);
+        /* Another P-521 key in the TA store: the ES512 signature fails. */
+        struct ay_ec_priv *other = NULL;
+        assert_int_equal(ay_ec_priv_generate_named(&d, "P-521", &other), AY_OK);
+        char *bad = ta_store(other, m.inst);
+        r.ta = bad;
+        assert_int_equal(verify(&r), AY_ERR_BAD_SIGNATURE);
+        ay_ec_priv_free(other);
+        free(bad);
+        free(ta);
+        free(tok);
+        mint_free(&m);
+    }
+    /* Curves outside the three are refused by name. */
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    struct ay_ec_priv *k = NULL;
+    assert_int_equal(ay_ec_priv_generate_named(&d, "P-224", &k), AY_ERR_UNSUPPORTED);
+    json_t *jwk =
+        json_pack("{s:s,s:s,s:s,s:s}", "kty", "EC", "crv", "secp256k1", "x", "AA", "y", "AA");
+    struct ay_pkey *pk = NULL;
+    assert_int_equal(ay_cose_jwk_ec_pkey(&d, jwk, &pk), AY_ERR_UNSUPPORTED);
+    json_decref(jwk);
+    /* A P-521 point off the curve is malformed. */
+    uint8_t xy[132] = {0};
+    xy[65] = 1;
+    xy[131] = 1;
+    assert_int_equal(ay_ec_pkey_from_point(&d, "P-521", ay_span_of(xy, 132), &pk),
+                     AY_ERR_MALFORMED);
+    assert_int_equal(ay_ec_pkey_from_point(&d, "P-521", ay_span_of(xy, 131), &pk),
+                     AY_ERR_MALFORMED);
 }
 
 int main(void)
@@ -1072,7 +1448,7 @@ int main(void)
         cmocka_unit_test(test_wrong_rak_signer),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_every_byte_flipped),
-        cmocka_unit_test(test_remote_mode_unsupported),
+        cmocka_unit_test(test_remote_mode_config),
         cmocka_unit_test(test_bad_evidence_json),
         cmocka_unit_test(test_limit_sw_components),
         cmocka_unit_test(test_limit_trust_anchors),
@@ -1080,6 +1456,10 @@ int main(void)
         cmocka_unit_test(test_collection_rules),
         cmocka_unit_test(test_cose_rules),
         cmocka_unit_test(test_config_file),
+        cmocka_unit_test(test_appraisal_match),
+        cmocka_unit_test(test_appraisal_platform_mismatch),
+        cmocka_unit_test(test_appraisal_bad_store),
+        cmocka_unit_test(test_p521),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,8 @@ static uint8_t *load(const char *rel, size_t *n)
 struct vrun {
     struct ay_span evidence;
     struct ay_span ta;
+    struct ay_span rv; /* rv-store, len 0 = none */
+    struct ay_cca_appraisal appraisal;
     const uint8_t *report_data;
     size_t report_data_len;
     json_t *claims;
@@ -51,13 +53,14 @@ static ay_err verify(struct vrun *r)
     struct ay_ctx ctx;
     ay_ctx_init(&ctx, a);
     struct ay_span rd = ay_span_of(r->report_data, r->report_data_len);
-    struct ay_endorsement e = {.name = "ta-store", .bytes = r->ta};
+    struct ay_endorsement e[2] = {{.name = "ta-store", .bytes = r->ta},
+                                  {.name = "rv-store", .bytes = r->rv}};
     struct ay_tee_input in = {.evidence = r->evidence,
                               .report_data = r->report_data ? &rd : NULL,
-                              .endorsements = &e,
-                              .n_endorsements = r->ta.len ? 1 : 0};
+                              .endorsements = e,
+                              .n_endorsements = r->rv.len ? 2 : (r->ta.len ? 1 : 0)};
     r->claims = NULL;
-    ay_err err = ay_tee_cca_verify(&ctx, &in, &r->claims);
+    ay_err err = ay_tee_cca_verify_ex(&ctx, &in, &r->claims, &r->appraisal);
     snprintf(r->msg, sizeof r->msg, "%s", ay_diag_message(&ctx.diag));
     ay_arena_free(a);
     return err;
@@ -107,6 +110,33 @@ static void test_cca1_trustee_token(void **state)
     assert_string_equal(json_string_value(json_object_get(plat, "cca-platform-instance-id")),
                         "AQcGBQQDAgEADw4NDAsKCQgXFhUUExIREB8eHRwbGhkY");
     json_decref(r.claims);
+    /* With rvstore.json: all 13 sw-components, the config and the RIM match (section 1.7);
+     * the store lists the four all-zero REMs, so executables is 2. */
+    size_t vn = 0;
+    uint8_t *rv = load("vectors/cca/trustee/rvstore.json", &vn);
+    NEED(rv);
+    r.rv = ay_span_of(rv, vn);
+    e = verify(&r);
+    if (e != AY_OK) {
+        fail_msg("CCA1 with rvstore.json: %s", r.msg);
+    }
+    json_decref(r.claims);
+    assert_true(r.appraisal.platform_matched);
+    assert_true(r.appraisal.realm_matched);
+    assert_int_equal(r.appraisal.platform.v[AY_TV_HARDWARE], 2);
+    assert_int_equal(r.appraisal.platform.v[AY_TV_EXECUTABLES], 3);
+    assert_int_equal(r.appraisal.realm.v[AY_TV_INSTANCE_IDENTITY], 2);
+    print_message("note: CCA1 realm executables %d\n", r.appraisal.realm.v[AY_TV_EXECUTABLES]);
+    /* rvstore.json of CCA2 (rust-ccatoken) does not know this platform: rejected. */
+    size_t on = 0;
+    uint8_t *other_rv = load("vectors/cca/rust-ccatoken/rv.json", &on);
+    NEED(other_rv);
+    r.rv = ay_span_of(other_rv, on);
+    assert_int_equal(verify(&r), AY_ERR_VERIFY);
+    assert_int_equal(r.appraisal.platform.v[AY_TV_HARDWARE], 97);
+    free(other_rv);
+    free(rv);
+    r.rv = ay_span_of(NULL, 0);
     /* The fixed challenge cannot match a live nonce. */
     uint8_t nonce[64] = {1};
     r.report_data = nonce;
@@ -256,20 +286,31 @@ static void test_cca1_fresh_evidence(void **state)
     free(rakf);
 }
 
-/* CCA2: cca-token-01 decodes; its instance-id 0107... is not in ta.json (which holds 01aa...),
- * so it verifies with the TF-A key of ta-tfa.json (the same development CPAK). */
+/* CCA2: cca-token-01 with rv.json and ta.json, as the manifest pairs them. The pairing is
+ * wrong for full verification, and this test records why:
+ *  - the token's platform instance-id is 0107060504030201000f0e0d...1918 and its platform
+ *    token is signed ES384 (protected header a1013822), while ta.json holds one P-256 key for
+ *    instance-id 01aaaa...; no P-256 key can verify an ES384 signature, so ta.json can never
+ *    authenticate this token: the CPAK lookup fails (instance identity 97) and we reject;
+ *  - ta-tfa.json holds the TF-A development P-384 CPAK for instance-id 0107...1918 (the same
+ *    key as Trustee's tastore.json, CCA-KBS.md section 1.4), and with it the token verifies.
+ * The manifest's "accept" facts (decode ok, platform and realm reference values match rv.json)
+ * hold, and are checked here with ta-tfa.json standing in for ta.json. */
 static void test_cca2_token01(void **state)
 {
     (void)state;
     size_t tn = 0;
     size_t sn = 0;
     size_t fn = 0;
+    size_t vn = 0;
     uint8_t *tok = load("vectors/cca/rust-ccatoken/cca-token-01.cbor", &tn);
     uint8_t *ta = load("vectors/cca/rust-ccatoken/ta.json", &sn);
     uint8_t *tfa = load("vectors/cca/rust-ccatoken/ta-tfa.json", &fn);
+    uint8_t *rv = load("vectors/cca/rust-ccatoken/rv.json", &vn);
     NEED(tok);
     NEED(ta);
     NEED(tfa);
+    NEED(rv);
     struct ay_diag d;
     ay_diag_clear(&d);
     cbor_item_t *ci = NULL;
@@ -277,27 +318,33 @@ static void test_cca2_token01(void **state)
     assert_int_equal(ay_cca_collection_decode(&d, ay_span_of(tok, tn), &ci, &coll), AY_OK);
     assert_int_equal(coll.tag, AY_CCA_TAG_LEGACY);
     cbor_decref(&ci);
-    struct vrun r = {.evidence = ay_span_of(tok, tn), .ta = ay_span_of(ta, sn)};
-    ay_err e = verify(&r);
-    print_message("note: CCA2 with ta.json: %s (%s)\n", e == AY_OK ? "accept" : "reject", r.msg);
-    if (e == AY_OK) {
-        json_decref(r.claims);
-    }
+    struct vrun r = {
+        .evidence = ay_span_of(tok, tn), .ta = ay_span_of(ta, sn), .rv = ay_span_of(rv, vn)};
+    assert_int_equal(verify(&r), AY_ERR_VERIFY);
+    assert_non_null(strstr(r.msg, "no trust anchor"));
+    assert_non_null(strstr(r.msg, "0107060504030201000f0e0d"));
     r.ta = ay_span_of(tfa, fn);
-    e = verify(&r);
+    ay_err e = verify(&r);
     if (e != AY_OK) {
-        fail_msg("CCA2 with ta-tfa.json: %s", r.msg);
+        fail_msg("CCA2 with ta-tfa.json and rv.json: %s", r.msg);
     }
+    json_decref(r.claims);
+    /* rv.json's second platform entry (upper-case hex) and its realm entry (RIM and REMs all
+     * zero, the "quick brown fox" personalization value) match. */
+    assert_true(r.appraisal.platform_matched);
+    assert_true(r.appraisal.realm_matched);
+    assert_int_equal(r.appraisal.realm.v[AY_TV_EXECUTABLES], 2);
+    assert_string_equal(ay_cca_tv_status(&r.appraisal.realm), "affirming");
     uint8_t ab[64];
     memset(ab, 0xab, sizeof ab);
     r.report_data = ab;
     r.report_data_len = 64;
-    json_decref(r.claims);
     assert_int_equal(verify(&r), AY_OK);
     json_decref(r.claims);
     free(tok);
     free(ta);
     free(tfa);
+    free(rv);
 }
 
 /* CCA3: cca-token-02 (ES256 P-256 CPAK) verifies with ta-02-ok; CCA3.bad-ta does not. */

@@ -2,6 +2,8 @@
 /* The CSV verifier end to end on a generated Hygon-like SM2 chain (HRK -> HSK -> CEK -> PEK ->
  * report) in the binary layouts of FORMATS.md section 5, for report versions V1 (obfuscated),
  * V2 and V3, with the evidence as Trustee JSON or the binary wrapper, and negative cases. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,9 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <microhttpd.h>
 
 #include "base/base_arena.h"
 #include "base/base_ctx.h"
@@ -246,6 +252,12 @@ static void test_versions_accept(void **state)
         assert_memory_equal(got, "0102030405", 10);
         assert_string_equal(json_string_value(json_object_get(r.claims, "mnonce")),
                             "33333333333333333333333333333333");
+        /* TRUSTEE.md section 7.8: `policy` is XOR-decoded with anonce for V1. */
+        assert_int_equal(json_integer_value(json_object_get(r.claims, "policy")), 0x45);
+        assert_string_equal(json_string_value(json_object_get(r.claims, "measure")),
+                            "4444444444444444444444444444444444444444444444444444444444444444");
+        assert_string_equal(json_string_value(json_object_get(r.claims, "vm_id")),
+                            "11111111111111111111111111111111");
         assert_true(json_is_true(json_object_get(r.claims, "policy_nodbg")));
         assert_true(json_is_true(json_object_get(r.claims, "policy_csv3")));
         assert_true(json_is_false(json_object_get(r.claims, "policy_noks")));
@@ -506,12 +518,352 @@ static void test_parsers(void **state)
     chain_free(&c);
 }
 
+/* ---- HSK/CEK sources: cache directory and KDS (an injected fetcher, then the curl fetcher
+ * against a loopback server) ---- */
+
+struct kds {
+    const uint8_t *answer;
+    size_t len;
+    ay_err fail; /* AY_OK = answer */
+    char url[512];
+    int calls;
+};
+
+static ay_err fake_fetch(void *arg, struct ay_diag *d, const char *url, size_t max, uint8_t **out,
+                         size_t *out_len)
+{
+    struct kds *k = arg;
+    k->calls++;
+    snprintf(k->url, sizeof k->url, "%s", url);
+    if (k->fail != AY_OK) {
+        return FAIL(d, k->fail, "fake KDS: connection refused");
+    }
+    assert_true(k->len <= max);
+    *out = malloc(k->len ? k->len : 1);
+    memcpy(*out, k->answer, k->len);
+    *out_len = k->len;
+    return AY_OK;
+}
+
+/* JSON evidence with only the PEK, for chip `chip` (serial_number bytes as given). */
+static char *evidence_pek_only(const struct chain *c, const uint8_t *wrap, const char *chip)
+{
+    uint8_t sn[64] = {0};
+    memcpy(sn, chip, strlen(chip));
+    json_t *ev = json_pack("{s:{s:o,s:I,s:o},s:{s:o},s:o}", "attestation_report", "magic",
+                           bytes_json(wrap, 16), "flags", (json_int_t)rd32(wrap + 16), "data",
+                           bytes_json(wrap + 20, AY_CSV_REPORT_DATA_LEN), "cert_chain", "pek",
+                           pek_json(c->pek_cert), "serial_number", bytes_json(sn, 64));
+    char *text = json_dumps(ev, JSON_COMPACT);
+    json_decref(ev);
+    return text;
+}
+
+static ay_err verify_src(struct run *r, const struct ay_csv_sources *src)
+{
+    struct ay_arena *a = NULL;
+    ay_arena_new(8 << 20, &a);
+    struct ay_ctx ctx;
+    ay_ctx_init(&ctx, a);
+    struct ay_span rd = ay_span_of(r->report_data, r->report_data_len);
+    struct ay_tee_input in = {.evidence = ay_span_of(r->evidence, r->evidence_len),
+                              .report_data = r->report_data ? &rd : NULL,
+                              .endorsements = r->e,
+                              .n_endorsements = r->n_e};
+    r->claims = NULL;
+    ay_err err =
+        ay_csv_verify_ex(&ctx, &in, ay_span_of(r->root, AY_CSV_CA_CERT_LEN), src, &r->claims);
+    snprintf(r->msg, sizeof r->msg, "%s", ay_diag_message(&ctx.diag));
+    json_decref(r->claims);
+    r->claims = NULL;
+    ay_arena_free(a);
+    return err;
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void rm_cache(const char *dir, const char *chip)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s/hsk_cek.cert", dir, chip);
+    (void)remove(p);
+    snprintf(p, sizeof p, "%s/%s", dir, chip);
+    (void)rmdir(p);
+}
+
+static void test_sources(void **state)
+{
+    (void)state;
+    struct chain c;
+    chain_init(&c);
+    uint8_t rd[64] = {5, 4, 3};
+    uint8_t *wrap = malloc(WRAP_LEN);
+    make_report(wrap, 2, rd, c.pek, c.pek_cert);
+    char *text = evidence_pek_only(&c, wrap, "TESTCHIP0001");
+    struct run r;
+    std_run(&r, &c, wrap, rd);
+    r.evidence = (const uint8_t *)text;
+    r.evidence_len = strlen(text);
+    r.n_e = 0; /* HSK/CEK only from the sources */
+    char dir[] = "/tmp/assay-csv-cache-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct kds k = {.answer = c.hsk_cek, .len = sizeof c.hsk_cek};
+    struct ay_csv_sources src = {.cache_dir = dir, .kds_url = NULL};
+
+    /* Nothing anywhere: a chain failure naming the cache path and the missing KDS. */
+    assert_int_equal(verify_src(&r, &src), AY_ERR_BAD_CHAIN);
+    assert_non_null(strstr(r.msg, "TESTCHIP0001/hsk_cek.cert"));
+    assert_non_null(strstr(r.msg, "KDS is not configured"));
+    assert_int_equal(verify_src(&r, NULL), AY_ERR_BAD_CHAIN);
+
+    /* KDS through the injected fetcher: the Trustee URL, the answer verified, then cached. */
+    src.kds_url = "https://kds.test";
+    src.fetch = fake_fetch;
+    src.fetch_arg = &k;
+    src.cache_downloads = true;
+    ay_err e = verify_src(&r, &src);
+    if (e != AY_OK) {
+        fail_msg("KDS: %s", r.msg);
+    }
+    assert_string_equal(k.url, "https://kds.test/hsk_cek?snumber=TESTCHIP0001");
+    assert_int_equal(k.calls, 1);
+    /* The cache now answers without the KDS. */
+    k.fail = AY_ERR_NETWORK;
+    assert_int_equal(verify_src(&r, &src), AY_OK);
+    assert_int_equal(k.calls, 1);
+    struct ay_csv_sources cache_only = {.cache_dir = dir};
+    assert_int_equal(verify_src(&r, &cache_only), AY_OK);
+    rm_cache(dir, "TESTCHIP0001");
+
+    /* KDS down: a chain failure that keeps the transport reason; nothing cached. */
+    assert_int_equal(verify_src(&r, &src), AY_ERR_BAD_CHAIN);
+    assert_non_null(strstr(r.msg, "connection refused"));
+    assert_int_equal(verify_src(&r, &cache_only), AY_ERR_BAD_CHAIN);
+
+    /* A KDS answer of the wrong size, or one that does not chain to the HRK, is refused
+     * and never cached. */
+    k.fail = AY_OK;
+    k.len = sizeof c.hsk_cek - 1;
+    assert_int_equal(verify_src(&r, &src), AY_ERR_MALFORMED);
+    struct chain other;
+    chain_init(&other);
+    k.answer = other.hsk_cek;
+    k.len = sizeof other.hsk_cek;
+    e = verify_src(&r, &src);
+    assert_true(e == AY_ERR_BAD_SIGNATURE || e == AY_ERR_BAD_CHAIN);
+    assert_int_equal(verify_src(&r, &cache_only), AY_ERR_BAD_CHAIN);
+    /* With cache_downloads off a good answer verifies but is not stored. */
+    k.answer = c.hsk_cek;
+    src.cache_downloads = false;
+    assert_int_equal(verify_src(&r, &src), AY_OK);
+    assert_int_equal(verify_src(&r, &cache_only), AY_ERR_BAD_CHAIN);
+
+    /* A damaged cache file. */
+    char p[600];
+    snprintf(p, sizeof p, "%s/TESTCHIP0001", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/TESTCHIP0001/hsk_cek.cert", dir);
+    write_file(p, c.hsk_cek, 100);
+    assert_int_equal(verify_src(&r, &cache_only), AY_ERR_MALFORMED);
+    uint8_t longer[sizeof c.hsk_cek + 1];
+    memcpy(longer, c.hsk_cek, sizeof c.hsk_cek);
+    longer[sizeof c.hsk_cek] = 0;
+    write_file(p, longer, sizeof longer);
+    assert_int_equal(verify_src(&r, &cache_only), AY_ERR_MALFORMED);
+    write_file(p, c.hsk_cek, sizeof c.hsk_cek);
+    assert_int_equal(verify_src(&r, &cache_only), AY_OK);
+    rm_cache(dir, "TESTCHIP0001");
+
+    /* A hostile serial cannot leave the directory or the query: '/' and '.' become '_'. */
+    free(text);
+    text = evidence_pek_only(&c, wrap, "../x?y=1");
+    r.evidence = (const uint8_t *)text;
+    r.evidence_len = strlen(text);
+    src.cache_downloads = true;
+    k.calls = 0;
+    assert_int_equal(verify_src(&r, &src), AY_OK);
+    assert_string_equal(k.url, "https://kds.test/hsk_cek?snumber=___x_y_1");
+    snprintf(p, sizeof p, "%s/___x_y_1/hsk_cek.cert", dir);
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    fclose(f);
+    rm_cache(dir, "___x_y_1");
+    assert_int_equal(rmdir(dir), 0);
+    free(text);
+    free(wrap);
+    chain_free(&other);
+    chain_free(&c);
+}
+
+/* The config object and the defaults (Trustee: the cache, then the KDS in the service). */
+static void test_sources_config(void **state)
+{
+    (void)state;
+    struct ay_tee_input in;
+    memset(&in, 0, sizeof in);
+    struct ay_csv_sources s;
+    long t = -1;
+    ay_csv_sources_from_config(&in, &s, &t);
+    assert_string_equal(s.cache_dir, AY_CSV_CACHE_DIR);
+    assert_null(s.kds_url); /* the CLI never fetches by default */
+    assert_int_equal(t, 0);
+    in.require_collateral = true;
+    ay_csv_sources_from_config(&in, &s, &t);
+    assert_string_equal(s.kds_url, AY_CSV_KDS_URL);
+    assert_true(s.cache_downloads);
+    json_t *cfg = json_loads("{\"csv_verifier\":{\"hsk_cek_dir\":\"/srv/hygon\",\"kds_url\":null,"
+                             "\"cache_downloads\":false,\"timeout\":7}}",
+                             0, NULL);
+    in.config = cfg;
+    ay_csv_sources_from_config(&in, &s, &t);
+    assert_string_equal(s.cache_dir, "/srv/hygon");
+    assert_null(s.kds_url);
+    assert_false(s.cache_downloads);
+    assert_int_equal(t, 7);
+    json_decref(cfg);
+    cfg = json_loads("{\"csv_verifier\":{\"hsk_cek_dir\":null,\"kds_url\":\"http://127.0.0.1:1\","
+                     "\"timeout\":100000}}",
+                     0, NULL);
+    in.config = cfg;
+    ay_csv_sources_from_config(&in, &s, &t);
+    assert_null(s.cache_dir);
+    assert_string_equal(s.kds_url, "http://127.0.0.1:1");
+    assert_int_equal(t, 0);
+    json_decref(cfg);
+}
+
+/* The curl fetcher against a loopback server serving hsk_cek.cert (no outside network). */
+struct kds_server {
+    const uint8_t *body;
+    size_t len;
+    char query[128];
+};
+
+static enum MHD_Result kds_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *data,
+                                   size_t *data_size, void **con_cls)
+{
+    (void)method;
+    (void)version;
+    (void)data;
+    (void)data_size;
+    (void)con_cls;
+    struct kds_server *s = cls;
+    const char *sn = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "snumber");
+    snprintf(s->query, sizeof s->query, "%s", sn ? sn : "");
+    bool ok = strcmp(url, "/hsk_cek") == 0 && sn != NULL;
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        ok ? s->len : 0, ok ? (void *)(uintptr_t)s->body : NULL, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret = MHD_queue_response(c, ok ? 200 : 404, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void test_kds_curl(void **state)
+{
+    (void)state;
+    struct chain c;
+    chain_init(&c);
+    struct kds_server ks = {.body = c.hsk_cek, .len = sizeof c.hsk_cek};
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, kds_handler, &ks, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    assert_non_null(d);
+    unsigned port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", port);
+    uint8_t rd[64] = {1};
+    uint8_t *wrap = malloc(WRAP_LEN);
+    make_report(wrap, 3, rd, c.pek, c.pek_cert);
+    char *text = evidence_pek_only(&c, wrap, "KPA64911240507");
+    struct run r;
+    std_run(&r, &c, wrap, rd);
+    r.evidence = (const uint8_t *)text;
+    r.evidence_len = strlen(text);
+    r.n_e = 0;
+    long timeout = 10;
+    struct ay_csv_sources src = {.kds_url = base, .fetch_arg = &timeout};
+    ay_err e = verify_src(&r, &src);
+    if (e != AY_OK) {
+        fail_msg("curl KDS: %s", r.msg);
+    }
+    assert_string_equal(ks.query, "KPA64911240507");
+    /* A 404 and an oversized answer. */
+    char bad[80];
+    snprintf(bad, sizeof bad, "%s/nothing", base);
+    src.kds_url = bad;
+    assert_int_equal(verify_src(&r, &src), AY_ERR_BAD_CHAIN);
+    assert_non_null(strstr(r.msg, "KDS"));
+    uint8_t *big = calloc(1, 8192);
+    ks.body = big;
+    ks.len = 8192;
+    src.kds_url = base;
+    assert_int_equal(verify_src(&r, &src), AY_ERR_BAD_CHAIN);
+    assert_non_null(strstr(r.msg, "exceeds"));
+    MHD_stop_daemon(d);
+    free(big);
+    free(text);
+    free(wrap);
+    chain_free(&c);
+}
+
+/* The verified-chain cache: a repeat verification still checks the report signature and the
+ * binding; a chain with any byte changed is verified again (and fails). */
+static void test_chain_cache(void **state)
+{
+    (void)state;
+    struct chain c;
+    chain_init(&c);
+    uint8_t rd[64] = {0x42};
+    uint8_t *wrap = malloc(WRAP_LEN);
+    make_report(wrap, 2, rd, c.pek, c.pek_cert);
+    ay_csv_chain_cache_clear();
+    for (int round = 0; round < 3; round++) {
+        struct run r;
+        std_run(&r, &c, wrap, rd);
+        assert_int_equal(verify(&r), AY_OK);
+        json_decref(r.claims);
+        /* Cached chain, other report data: the binding is still checked. */
+        uint8_t other[64] = {0x43};
+        r.report_data = other;
+        assert_int_equal(verify(&r), AY_ERR_BINDING);
+        /* Cached chain, report signature damaged: still checked. */
+        wrap[20 + 0x400 + 3] ^= 1;
+        r.report_data = rd;
+        assert_int_equal(verify(&r), AY_ERR_BAD_SIGNATURE);
+        wrap[20 + 0x400 + 3] ^= 1;
+        /* A CEK signature byte changed: a new chain, verified, refused. */
+        uint8_t hc[sizeof c.hsk_cek];
+        memcpy(hc, c.hsk_cek, sizeof hc);
+        hc[AY_CSV_CA_CERT_LEN + AY_CSV_CERT_BODY_LEN + 8 + 5] ^= 1;
+        r.e[0].bytes = ay_span_of(hc, sizeof hc);
+        assert_int_not_equal(verify(&r), AY_OK);
+        if (round == 1) {
+            ay_csv_chain_cache_clear();
+        }
+    }
+    free(wrap);
+    chain_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_versions_accept), cmocka_unit_test(test_flipped_report),
         cmocka_unit_test(test_chain_negative),  cmocka_unit_test(test_json_evidence),
-        cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_parsers),         cmocka_unit_test(test_sources),
+        cmocka_unit_test(test_sources_config),  cmocka_unit_test(test_kds_curl),
+        cmocka_unit_test(test_chain_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
