@@ -596,6 +596,8 @@ void ay_dcap_set_collateral_source(ay_dcap_coll_fetch_fn *fn, void *arg)
 {
     coll_fetch = fn;
     coll_fetch_arg = arg;
+    /* Reused outcomes may hold collateral of the previous source. */
+    ay_dcap_cache_clear();
 }
 
 static ay_err fetch_collateral(struct ay_ctx *ctx, const struct ay_dcap_quote *q,
@@ -758,6 +760,7 @@ struct verified {
     int64_t pck_crl_num, root_ca_crl_num;
     bool have_coll;
     struct ay_coll_doc tcb, qe;
+    uint8_t root_key_id[48];
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -890,6 +893,27 @@ static ay_err cert_window(struct ay_ctx *ctx, const struct ay_x509 *c, int64_t *
     return AY_OK;
 }
 
+/* QVL's root_key_id ("ID of the collateral's root signer", SHA-384 of the Root CA public key):
+ * taken over the encoded EC point (0x04 || x || y), the BIT STRING content of the SPKI. */
+static ay_err root_key_id(struct ay_ctx *ctx, const struct ay_x509 *root, uint8_t out[48])
+{
+    struct ay_pkey *k = NULL;
+    uint8_t *der = NULL;
+    size_t n = 0;
+    TRY(ay_x509_pubkey(&ctx->diag, root, &k));
+    ay_err e = ay_pkey_spki_der(&ctx->diag, k, &der, &n);
+    ay_pkey_free(k);
+    TRY(e);
+    /* P-256 SPKI: 26 bytes of header, then the 65-byte point. */
+    if (n == 91 && der[26] == 0x04) {
+        e = ay_hash(AY_HASH_SHA384, der + 26, 65, out);
+    } else {
+        e = FAIL(&ctx->diag, AY_ERR_BAD_CHAIN, "root CA key is not an uncompressed P-256 point");
+    }
+    ay_free(der);
+    return e;
+}
+
 /* The full path: chain, CRLs and collateral signatures; on success a new entry (refs = 1). */
 static ay_err verify_slow(struct ay_ctx *ctx, const struct ay_dcap_quote *q,
                           const struct ay_x509 *root, const struct ay_endorsement *e, size_t n_e,
@@ -906,9 +930,11 @@ static ay_err verify_slow(struct ay_ctx *ctx, const struct ay_dcap_quote *q,
     CHECK(classify(ctx, e, n_e, &en));
     CHECK(parse_pck_chain(ctx, q, root, &en, &r));
     if (!en.have_tcb && !en.have_qe && coll_fetch != NULL) {
-        /* Nothing given: ask the configured source (cache, directory, PCCS/PCS). */
+        /* Nothing given: ask the configured source (cache, directory, PCCS/PCS). The outcome
+         * is reused under the key of the given inputs: its window ends at the fetched
+         * collateral's nextUpdate, until which the source would answer the same (no network
+         * on the hot path), and a new source clears the reuse cache. */
         CHECK(fetch_collateral(ctx, q, &r, &en));
-        *cacheable = false;
     }
     CHECK(verify_pck_chain(ctx, root, &en, &r));
     if (en.have_tcb || en.have_qe) {
@@ -947,6 +973,7 @@ static ay_err verify_slow(struct ay_ctx *ctx, const struct ay_dcap_quote *q,
     }
     CHECK(ay_x509_pubkey(&ctx->diag, en.pck_certs[0], &v->pck_key));
     CHECK(verify_qe(ctx, q, v->pck_key, &v->ak_key));
+    CHECK(root_key_id(ctx, root, v->root_key_id));
     v->lo = lo;
     v->hi = hi;
     v->refs = 1;
@@ -1017,6 +1044,7 @@ ay_err ay_dcap_verify(struct ay_ctx *ctx, const struct ay_dcap_quote *q,
     r.revocation_checked = v->revocation_checked;
     r.pck_crl_num = v->pck_crl_num;
     r.root_ca_crl_num = v->root_ca_crl_num;
+    memcpy(r.root_key_id, v->root_key_id, 48);
     if (!v->have_coll && require_collateral) {
         err = FAIL(&ctx->diag, AY_ERR_VERIFY,
                    "collateral required: no TCB info / QE identity among the endorsements");
@@ -1025,6 +1053,10 @@ ay_err ay_dcap_verify(struct ay_ctx *ctx, const struct ay_dcap_quote *q,
     CHECK(verify_quote_sig(ctx, q, v->ak_key));
     if (v->have_coll) {
         CHECK(evaluate(ctx, q, &v->tcb, &v->qe, &r));
+        /* QVL: the earliest expiration of all the collateral, CRLs and certificates included
+         * (the end of the verified window). */
+        r.earliest_expiration_date = min64(r.earliest_expiration_date, v->hi);
+        r.collateral_expired = r.earliest_expiration_date < ctx->now;
     }
     *out = r;
     r.advisory_ids = NULL;
@@ -1113,6 +1145,9 @@ ay_err ay_dcap_result_claims(struct ay_ctx *ctx, const struct ay_dcap_result *r,
         json_object_set_new(claims, "is_smt_enabled", json_boolean(r->pck.smt_enabled));
     }
     TRY(ay_dcap_set_hex(ctx, claims, "fmspc", r->pck.fmspc, 6));
+    /* QVL supplemental root_key_id and pck_ppid (Trustee's platform_provider_id). */
+    TRY(ay_dcap_set_hex(ctx, claims, "root_key_id", r->root_key_id, 48));
+    TRY(ay_dcap_set_hex(ctx, claims, "platform_provider_id", r->pck.ppid, 16));
     json_object_set_new(claims, "tcb_status", json_string(r->tcb_status));
     json_object_set(claims, "advisory_ids", r->advisory_ids);
     if (r->revocation_checked) {

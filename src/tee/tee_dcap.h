@@ -134,6 +134,7 @@ struct ay_dcap_result {
     int64_t tcb_eval_num;
     int64_t pck_crl_num, root_ca_crl_num; /* cRLNumber of the checked CRLs, -1 if none */
     bool collateral_expired;
+    uint8_t root_key_id[48];    /* QVL root_key_id: SHA-384 of the root CA public key */
 };
 
 /* Verifies the quote with the given endorsements at ctx->now (FORMATS.md 2.2, in QVL's order).
@@ -151,8 +152,11 @@ void ay_dcap_result_clear(struct ay_dcap_result *r);
  * endorsements hold no TCB info / QE identity. It returns, as endorsement files allocated in
  * ctx->arena, the served TCB info and QE identity bodies, their issuer chain and both CRLs for
  * this FMSPC / PCK CA, from a cache (valid until nextUpdate), a local collateral directory or a
- * PCCS/PCS over libcurl. Returned files go through the same checks as given ones. None is set by
- * default (and never in tests): no network on the verification path unless configured. */
+ * PCCS/PCS over libcurl (tee_dcap_source.c). Returned files go through the same checks as given
+ * ones, and the verified outcome is reused (keyed by the given inputs) until the fetched
+ * collateral's window ends: the source is not asked again on the hot path. None is set by
+ * default: no network on the verification path unless configured (verifier_config.dcap_verifier,
+ * docs/CONFIG.md). */
 #define AY_DCAP_COLL_MAX_FILES 8
 struct ay_dcap_coll_request {
     bool tdx;            /* TDX (tdx/certification/v4) or SGX endpoints */
@@ -163,7 +167,8 @@ struct ay_dcap_coll_request {
 typedef ay_err ay_dcap_coll_fetch_fn(void *arg, struct ay_ctx *ctx,
                                      const struct ay_dcap_coll_request *req,
                                      struct ay_endorsement *out, size_t max, size_t *out_n);
-/* Installs the process-wide source (NULL: none). Set once at start-up, before serving. */
+/* Installs the process-wide source (NULL: none) and drops the reused outcomes. Set at start-up
+ * or on a configuration change (ay_dcap_source_use), not per request. */
 void ay_dcap_set_collateral_source(ay_dcap_coll_fetch_fn *fn, void *arg);
 
 /* The pinned Intel SGX Root CA (intel_root.c): PEM text and its SHA-256(DER). */

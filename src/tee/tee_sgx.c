@@ -6,6 +6,7 @@
 #include "base/base_ctx.h"
 #include "tee/tee.h"
 #include "tee/tee_dcap.h"
+#include "tee/tee_dcap_source.h"
 
 ay_tee_verify_fn ay_tee_sgx_verify;
 
@@ -95,6 +96,8 @@ ay_err ay_tee_sgx_verify(struct ay_ctx *ctx, const struct ay_tee_input *in, json
                    q.version);
         goto out;
     }
+    /* verifier_config.dcap_verifier: the collateral source (docs/CONFIG.md). */
+    CHECK(ay_dcap_source_use(&ctx->diag, in->config));
     CHECK(ay_dcap_verify(ctx, &q, in->endorsements, in->n_endorsements, in->require_collateral,
                          &r));
     /* TRUSTEE.md 3.6: regularize to 64 vs REPORTDATA and vs CONFIGID. */

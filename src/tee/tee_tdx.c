@@ -9,6 +9,7 @@
 #include "tee/tee.h"
 #include "tee/tee_ccel.h"
 #include "tee/tee_dcap.h"
+#include "tee/tee_dcap_source.h"
 
 ay_tee_verify_fn ay_tee_tdx_verify;
 
@@ -160,6 +161,8 @@ ay_err ay_tee_tdx_verify(struct ay_ctx *ctx, const struct ay_tee_input *in, json
         goto out;
     }
     CHECK(find_ccel(ctx, ev, in, &log));
+    /* verifier_config.dcap_verifier: the collateral source (docs/CONFIG.md). */
+    CHECK(ay_dcap_source_use(&ctx->diag, in->config));
     CHECK(ay_dcap_verify(ctx, q, in->endorsements, in->n_endorsements, in->require_collateral,
                          &r));
     /* TRUSTEE.md 3.6: regularize to 64 vs REPORT_DATA, to 48 vs MRCONFIGID. */
