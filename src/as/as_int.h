@@ -53,6 +53,19 @@ struct as_policy_entry {
     struct as_policy_entry *next;
 };
 
+/* A reference value as query_reference_value answers it: the stored value's compact JSON and
+ * its expiry, or a remembered absence. */
+struct as_rv_entry {
+    char *id;
+    bool present;
+    int64_t exp_s;
+    char *value_json;
+    size_t value_len;
+    struct as_rv_entry *next;
+};
+
+#define AS_RV_BUCKETS 64
+
 struct ay_as {
     struct ay_as_config *cfg;
     struct ay_store *store;
@@ -60,6 +73,12 @@ struct ay_as {
     struct ay_rego_builtins *builtins;
     pthread_mutex_t cache_lock;
     struct as_policy_entry *cache;
+    uint64_t policy_gen; /* bumped (under cache_lock) by every policy write or delete */
+    bool rv_ready;       /* rv_lock initialised */
+    pthread_mutex_t rv_lock;
+    struct as_rv_entry *rv_cache[AS_RV_BUCKETS];
+    size_t rv_count;
+    uint64_t rv_gen; /* bumped (under rv_lock) by every reference value write or delete */
 };
 
 /* A policy ready to evaluate: a retained compiled policy (release with as_policy_put). */
@@ -93,6 +112,7 @@ bool as_id_valid(const char *id);
 
 /* as_rvps.c */
 AY_MUST_USE ay_err as_rvps_register_builtin(struct ay_as *as, struct ay_diag *diag);
+void as_rvps_fini(struct ay_as *as);
 /* The stored value of a reference value, or *out = NULL when absent or expired. */
 AY_MUST_USE ay_err as_rvps_query(struct ay_as *as, struct ay_arena *arena, int64_t now,
                                  const char *id, struct ay_diag *diag, json_t **out);

@@ -5,6 +5,7 @@
 #include "codec/codec_jcs.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,17 +303,201 @@ ay_err ay_jcs_write(const json_t *v, struct ay_buf *out)
     return ay_buf_finish(out);
 }
 
+/* jansson's dump calls back once per token (a brace, a key, a quote): gather the pieces in a
+ * local chunk and append to the output buffer in few large writes. */
+#define DUMP_CHUNK 4096
+
+struct dump_state {
+    struct ay_buf *out;
+    size_t used;
+    char chunk[DUMP_CHUNK];
+};
+
+static void dump_flush(struct dump_state *st)
+{
+    if (st->used > 0) {
+        ay_buf_put(st->out, st->chunk, st->used);
+        st->used = 0;
+    }
+}
+
 static int dump_cb(const char *p, size_t n, void *arg)
 {
-    struct ay_buf *out = arg;
-    ay_buf_put(out, p, n);
-    return out->err == AY_OK ? 0 : -1;
+    struct dump_state *st = arg;
+    if (n > sizeof st->chunk - st->used) {
+        dump_flush(st);
+        if (n > sizeof st->chunk) {
+            ay_buf_put(st->out, p, n);
+            return st->out->err == AY_OK ? 0 : -1;
+        }
+    }
+    memcpy(st->chunk + st->used, p, n);
+    st->used += n;
+    return st->out->err == AY_OK ? 0 : -1;
+}
+
+/* ---- compact dump ----
+ * The attestation path dumps claims twice per request (the policy input, the token payload),
+ * and jansson's dump costs about 100 instructions a byte there. This writer makes the same
+ * bytes as json_dump_callback(JSON_COMPACT): members in the object's (insertion) order, the
+ * same escapes (\b \f \n \r \t \" \\, other controls as \u00XX in upper case, '/' and
+ * non-ASCII as they are), integers in decimal. The rare cases are left to jansson itself: a
+ * real is printed by jansson, and a string that is not valid UTF-8 (which jansson refuses)
+ * or nesting past the depth cap sends the whole value back to jansson's dump. */
+enum { COMPACT_OK, COMPACT_FALLBACK, COMPACT_FAIL };
+
+/* Deeper values (none on the attestation path) are left to jansson's own dump. */
+#define COMPACT_MAX_DEPTH 512u
+
+static int put_chunk(struct dump_state *st, const char *p, size_t n)
+{
+    return dump_cb(p, n, st) == 0 ? COMPACT_OK : COMPACT_FAIL;
+}
+
+static int compact_str(struct dump_state *st, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!ay_utf8_valid(s, n)) {
+        return COMPACT_FALLBACK;
+    }
+    int r = put_chunk(st, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n && r == COMPACT_OK; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t el = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0xFu];
+            el = 6;
+            break;
+        }
+        r = put_chunk(st, s + run, i - run);
+        if (r == COMPACT_OK) {
+            r = put_chunk(st, esc, el);
+        }
+        run = i + 1;
+    }
+    if (r == COMPACT_OK) {
+        r = put_chunk(st, s + run, n - run);
+    }
+    return r == COMPACT_OK ? put_chunk(st, "\"", 1) : r;
+}
+
+static int compact_value(struct dump_state *st, const json_t *v, unsigned depth)
+{
+    if (depth > COMPACT_MAX_DEPTH) {
+        return COMPACT_FALLBACK;
+    }
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return put_chunk(st, "null", 4);
+    case JSON_TRUE:
+        return put_chunk(st, "true", 4);
+    case JSON_FALSE:
+        return put_chunk(st, "false", 5);
+    case JSON_INTEGER: {
+        char num[32];
+        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return n > 0 && (size_t)n < sizeof num ? put_chunk(st, num, (size_t)n) : COMPACT_FAIL;
+    }
+    case JSON_REAL: {
+        char num[64];
+        size_t n = json_dumpb(v, num, sizeof num, JSON_COMPACT | JSON_ENCODE_ANY);
+        return n > 0 && n <= sizeof num ? put_chunk(st, num, n) : COMPACT_FALLBACK;
+    }
+    case JSON_STRING:
+        return compact_str(st, json_string_value(v), json_string_length(v));
+    case JSON_ARRAY: {
+        int r = put_chunk(st, "[", 1);
+        for (size_t i = 0; i < json_array_size(v) && r == COMPACT_OK; i++) {
+            if (i > 0) {
+                r = put_chunk(st, ",", 1);
+            }
+            if (r == COMPACT_OK) {
+                r = compact_value(st, json_array_get(v, i), depth + 1);
+            }
+        }
+        return r == COMPACT_OK ? put_chunk(st, "]", 1) : r;
+    }
+    case JSON_OBJECT: {
+        int r = put_chunk(st, "{", 1);
+        bool first = true;
+        /* The iterator only reads; jansson's API takes a non-const object. */
+        json_t *o = (json_t *)(uintptr_t)v;
+        for (void *it = json_object_iter(o); it != NULL && r == COMPACT_OK;
+             it = json_object_iter_next(o, it)) {
+            if (!first) {
+                r = put_chunk(st, ",", 1);
+            }
+            first = false;
+            if (r == COMPACT_OK) {
+                r = compact_str(st, json_object_iter_key(it), json_object_iter_key_len(it));
+            }
+            if (r == COMPACT_OK) {
+                r = put_chunk(st, ":", 1);
+            }
+            if (r == COMPACT_OK) {
+                r = compact_value(st, json_object_iter_value(it), depth + 1);
+            }
+        }
+        return r == COMPACT_OK ? put_chunk(st, "}", 1) : r;
+    }
+    }
+    return COMPACT_FALLBACK;
 }
 
 ay_err ay_json_dump(const json_t *v, size_t flags, struct ay_buf *out)
 {
-    if (v == NULL || json_dump_callback(v, dump_cb, out, flags | JSON_ENCODE_ANY) != 0) {
+    struct dump_state st;
+    st.out = out;
+    st.used = 0;
+    if (v != NULL && flags == JSON_COMPACT && out->err == AY_OK) {
+        size_t start = out->len;
+        int r = compact_value(&st, v, 0);
+        if (r == COMPACT_OK) {
+            dump_flush(&st);
+            return ay_buf_finish(out);
+        }
+        if (r == COMPACT_FAIL) {
+            return out->err != AY_OK ? out->err : AY_ERR_INTERNAL;
+        }
+        /* Start again with jansson, from where this value began. */
+        st.used = 0;
+        out->len = start;
+        if (out->ptr != NULL) {
+            out->ptr[start] = '\0';
+        }
+    }
+    if (v == NULL || json_dump_callback(v, dump_cb, &st, flags | JSON_ENCODE_ANY) != 0) {
         return out->err != AY_OK ? out->err : AY_ERR_INTERNAL;
     }
+    dump_flush(&st);
     return ay_buf_finish(out);
 }

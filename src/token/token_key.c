@@ -24,6 +24,10 @@ struct ay_token_signer {
     struct ay_sign_key *key;
     json_t *jwk;
     char *key_path;
+    /* base64url of the JWS header {"typ":"JWT","alg":...,"jwk":...}: the same for every token,
+     * so it is serialized once here instead of per token. */
+    char *hdr_b64;
+    size_t hdr_b64_len;
 };
 
 static ay_err read_file(const char *path, struct ay_diag *diag, uint8_t **out, size_t *out_len)
@@ -134,6 +138,25 @@ out:
     return err;
 }
 
+static void put_b64url_json(struct ay_buf *out, const json_t *v);
+
+/* RFC 7515 section 4.1: the protected header, base64url of its compact JSON. */
+static ay_err header_b64(enum ay_sign_alg alg, json_t *jwk, struct ay_diag *diag,
+                         struct ay_buf *out)
+{
+    json_t *hdr = json_object();
+    json_object_set_new(hdr, "typ", json_string("JWT"));
+    json_object_set_new(hdr, "alg", json_string(ay_sign_alg_name(alg)));
+    json_object_set(hdr, "jwk", jwk);
+    put_b64url_json(out, hdr);
+    json_decref(hdr);
+    ay_err err = ay_buf_finish(out);
+    if (err != AY_OK || out->ptr == NULL) {
+        return FAIL(diag, err != AY_OK ? err : AY_ERR_INTERNAL, "JWS header serialization");
+    }
+    return AY_OK;
+}
+
 ay_err ay_token_signer_new(const struct ay_token_signer_opts *o, struct ay_diag *diag,
                            struct ay_token_signer **out)
 {
@@ -142,6 +165,8 @@ ay_err ay_token_signer_new(const struct ay_token_signer_opts *o, struct ay_diag 
     char path[4096];
     ay_err err = AY_OK;
     struct ay_token_signer *s = NULL;
+    struct ay_buf hdr;
+    ay_buf_init(&hdr, NULL, AY_LIMIT_JWT);
     if (o->key_path != NULL) {
         CHECK(load_key(o->alg, o->key_path, diag, &key));
         (void)snprintf(path, sizeof path, "%s", o->key_path);
@@ -181,13 +206,17 @@ ay_err ay_token_signer_new(const struct ay_token_signer_opts *o, struct ay_diag 
     if (o->cert_url != NULL) {
         json_object_set_new(jwk, "x5u", json_string(o->cert_url));
     }
+    CHECK(header_b64(ay_sign_key_alg(key), jwk, diag, &hdr));
     s = ay_xcalloc(1, sizeof *s);
     s->key = key;
     s->jwk = jwk;
     s->key_path = ay_xstrdup(path);
+    s->hdr_b64 = hdr.ptr;
+    s->hdr_b64_len = hdr.len;
     *out = s;
     return AY_OK;
 out:
+    ay_buf_free(&hdr);
     json_decref(jwk);
     ay_sign_key_free(key);
     return err;
@@ -201,6 +230,7 @@ void ay_token_signer_free(struct ay_token_signer *s)
     ay_sign_key_free(s->key);
     json_decref(s->jwk);
     ay_free(s->key_path);
+    ay_free(s->hdr_b64);
     ay_free(s);
 }
 
@@ -229,14 +259,8 @@ static void put_b64url_json(struct ay_buf *out, const json_t *v)
 ay_err ay_token_jwt_sign(const struct ay_token_signer *s, const json_t *claims, struct ay_buf *out,
                          struct ay_diag *diag)
 {
-    enum ay_sign_alg alg = ay_sign_key_alg(s->key);
-    json_t *hdr = json_object();
-    json_object_set_new(hdr, "typ", json_string("JWT"));
-    json_object_set_new(hdr, "alg", json_string(ay_sign_alg_name(alg)));
-    json_object_set(hdr, "jwk", s->jwk);
     size_t start = out->len;
-    put_b64url_json(out, hdr);
-    json_decref(hdr);
+    ay_buf_put(out, s->hdr_b64, s->hdr_b64_len);
     ay_buf_putc(out, '.');
     put_b64url_json(out, claims);
     TRY(ay_buf_finish(out));
