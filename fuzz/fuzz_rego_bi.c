@@ -2,7 +2,11 @@
 /* Target functions: the text parsers of the Rego builtin families, called through
  * ay_rego_bi_find: sprintf (Go fmt verbs), regex.* (RE2 front end + PCRE2), time.parse_ns /
  * time.format (Go layouts), time.parse_duration_ns, units.parse(_bytes), semver.compare,
- * glob.match, net.cidr_*, base64/hex/urlquery decoders, json.patch pointers, yaml.unmarshal.
+ * glob.match, net.cidr_*, base64/hex/urlquery decoders, json.patch pointers, yaml.unmarshal,
+ * io.jwt.* (token splitting, PEM / JWK / JWK-set key parsing, signing headers), crypto.x509.*
+ * and crypto.parse_private_keys (PEM / base64 DER certificates, requests, keys),
+ * regex.globs_match (glob-regex tokens), graph.reachable_paths (a JSON graph, then initial
+ * nodes as a JSON array).
  * Input: byte 0 selects the builtin; the rest is split at the first NUL into two strings.
  * Property: no crash, no sanitizer report; every call returns AY_OK or a recorded error. */
 #include <stdint.h>
@@ -45,6 +49,18 @@ static const struct {
     {"indexof_n", 2},
     {"yaml.unmarshal", 1},
     {"urlquery.decode", 1},
+    {"io.jwt.verify_rs256", 2},
+    {"io.jwt.verify_es256", 2},
+    {"io.jwt.encode_sign_raw", 2},
+    {"io.jwt.decode_verify", 2},
+    {"crypto.x509.parse_certificates", 1},
+    {"crypto.x509.parse_and_verify_certificates", 1},
+    {"crypto.x509.parse_certificate_request", 1},
+    {"crypto.x509.parse_rsa_private_key", 1},
+    {"crypto.parse_private_keys", 1},
+    {"crypto.x509.parse_keypair", 2},
+    {"regex.globs_match", 2},
+    {"graph.reachable_paths", 2},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -99,6 +115,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         }
         nargs = 1;
+    } else if (strcmp(name, "io.jwt.encode_sign_raw") == 0) {
+        /* header text, a fixed JSON payload, JWK text */
+        args[1] = ay_val_str_static("{\"iss\":\"fuzz\"}");
+        args[2] = sb;
+        nargs = 3;
+    } else if (strcmp(name, "io.jwt.decode_verify") == 0) {
+        struct ay_kv kv = {ay_val_str_static("cert"), sb};
+        if (ay_val_object(arena, &kv, 1, false, &args[1]) != AY_OK) {
+            ay_arena_free(arena);
+            return 0;
+        }
+    } else if (strcmp(name, "graph.reachable_paths") == 0) {
+        if (ay_val_parse_json(arena, s, an, 0, NULL, &args[0]) != AY_OK ||
+            ay_val_parse_json(arena, b, bn, 0, NULL, &args[1]) != AY_OK) {
+            ay_arena_free(arena);
+            return 0;
+        }
     } else if (strcmp(name, "glob.match") == 0) {
         args[2] = sb;
         args[1] = ay_val_empty(AY_V_ARR);

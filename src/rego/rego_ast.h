@@ -48,6 +48,13 @@ enum ay_rego_tok_kind {
     AY_TK_PERCENT,
     AY_TK_AMP,
     AY_TK_BAR,
+    /* Template strings $"..{e}.." / $`..{e}..`: BEGIN, then TEXT (val: decoded text) and
+     * OPEN <expression tokens> CLOSE in source order, then END. */
+    AY_TK_TPL_BEGIN,
+    AY_TK_TPL_TEXT,
+    AY_TK_TPL_OPEN,
+    AY_TK_TPL_CLOSE,
+    AY_TK_TPL_END,
 };
 
 struct ay_rego_tok {
@@ -61,10 +68,12 @@ struct ay_rego_tok {
     struct ay_val val;
 };
 
-/* Lexes a whole module into an arena array ending with AY_TK_EOF. Errors:
+/* Lexes a whole module into an array ending with AY_TK_EOF, allocated in toks_arena (scratch:
+ * the parser drops it); decoded string values go to a (the AST keeps them). Errors:
  * "name:line:col: message" in diag, AY_ERR_POLICY_COMPILE. */
-AY_MUST_USE ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t n,
-                               struct ay_diag *diag, struct ay_rego_tok **out, size_t *out_n);
+AY_MUST_USE ay_err ay_rego_lex(struct ay_arena *a, struct ay_arena *toks_arena, const char *name,
+                               const char *src, size_t n, struct ay_diag *diag,
+                               struct ay_rego_tok **out, size_t *out_n);
 
 /* ---- terms ---- */
 enum ay_rego_term_kind {

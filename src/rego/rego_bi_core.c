@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "base/base_arena.h"
+#include "base/base_buf.h"
+#include "base/base_limits.h"
 #include "rego/rego_builtin.h"
+#include "rego/rego_int.h"
 
 ay_err ay_rego_bi_fail(struct ay_rego_bctx *bc, const char *fmt, ...)
 {
@@ -19,11 +22,24 @@ ay_err ay_rego_bi_fail(struct ay_rego_bctx *bc, const char *fmt, ...)
     return FAIL(bc->diag, AY_ERR_POLICY_EVAL, "%s: %s", bc->name ? bc->name : "builtin", msg);
 }
 
+ay_err ay_rego_bi_type_fail(struct ay_rego_bctx *bc, const char *fmt, ...)
+{
+    char msg[AY_DIAG_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (bc->eval != NULL) {
+        ay_rego_eval_mark_type_error(bc->eval);
+    }
+    return FAIL(bc->diag, AY_ERR_POLICY_EVAL, "%s: %s", bc->name ? bc->name : "builtin", msg);
+}
+
 ay_err ay_rego_bi_type_error(struct ay_rego_bctx *bc, size_t argi, const char *want,
                              struct ay_val got)
 {
-    return ay_rego_bi_fail(bc, "operand %zu must be %s but got %s", argi + 1, want,
-                           ay_val_type_name(got));
+    return ay_rego_bi_type_fail(bc, "operand %zu must be %s but got %s", argi + 1, want,
+                                ay_val_type_name(got));
 }
 
 static ay_err bi_equal(struct ay_rego_bctx *bc, const struct ay_val *a, size_t n,
@@ -256,6 +272,43 @@ static ay_err bi_special(struct ay_rego_bctx *bc, const struct ay_val *a, size_t
     return ay_rego_bi_fail(bc, "internal: evaluated by the interpreter");
 }
 
+/* $"..{e}..": parts are the text strings and, for each expression, the array of its values
+ * (the parser wraps each in a comprehension): strings go in as they are, other values as Rego
+ * term text, an undefined expression as "<undefined>". */
+static ay_err bi_template_string(struct ay_rego_bctx *bc, const struct ay_val *a, size_t n,
+                                 struct ay_val *out)
+{
+    (void)n;
+    if (a[0].kind != AY_V_ARR) {
+        return ay_rego_bi_type_error(bc, 0, "array", a[0]);
+    }
+    struct ay_buf b;
+    ay_buf_init(&b, bc->arena, AY_LIMIT_REGO_BI_OUT);
+    for (uint32_t i = 0; i < a[0].len; i++) {
+        struct ay_val x = a[0].u.items[i];
+        if (x.kind == AY_V_STR) {
+            ay_buf_put(&b, x.u.s, x.len);
+            continue;
+        }
+        if (x.kind != AY_V_ARR) {
+            return ay_rego_bi_type_error(bc, 0, "array of strings and arrays", a[0]);
+        }
+        if (x.len == 0) {
+            ay_buf_puts(&b, "<undefined>");
+        } else if (x.len > 1) {
+            return ay_rego_bi_fail(bc, "template-strings must not produce multiple outputs");
+        } else if (x.u.items[0].kind == AY_V_STR) {
+            ay_buf_put(&b, x.u.items[0].u.s, x.u.items[0].len);
+        } else {
+            ay_val_write_term(&b, x.u.items[0]);
+        }
+    }
+    if (ay_buf_finish(&b) != AY_OK) {
+        return ay_rego_bi_fail(bc, "result too long");
+    }
+    return ay_val_str(bc->arena, b.ptr ? b.ptr : "", b.len, out);
+}
+
 const struct ay_rego_bi ay_rego_bi_core[] = {
     {"equal", 2, bi_equal, 0},
     {"neq", 2, bi_neq, 0},
@@ -274,6 +327,7 @@ const struct ay_rego_bi ay_rego_bi_core[] = {
     {"internal.member_3", 3, bi_member3, 0},
     {"print", 0, bi_special, AY_REGO_BI_VARIADIC},
     {"walk", 1, bi_special, 0},
+    {"internal.template_string", 1, bi_template_string, 0},
     {NULL, 0, NULL, 0},
 };
 

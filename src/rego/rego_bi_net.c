@@ -11,10 +11,9 @@
 
 #include "base/base_arena.h"
 #include "base/base_buf.h"
+#include "base/base_limits.h"
 #include "base/base_str.h"
 #include "rego/rego_bi_util.h"
-
-#define EXPAND_MAX 65536u
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -190,7 +189,7 @@ static ay_err bi_cidr_expand(struct ay_rego_bctx *bc, const struct ay_val *args,
     unsigned host = width(&p) - p.len;
     if (host > 16) {
         return ay_rego_bi_fail(bc, "CIDR %u addresses exceed the expansion limit of %u", host,
-                               EXPAND_MAX);
+                               AY_LIMIT_REGO_CIDR_EXPAND);
     }
     u128 base = p.addr & mask_of(width(&p), p.len);
     struct ay_val_vec v;

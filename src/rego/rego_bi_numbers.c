@@ -10,6 +10,7 @@
 #include "base/base_arena.h"
 #include "base/base_buf.h"
 #include "base/base_str.h"
+#include "crypto/crypto_sign.h"
 #include "rego/rego_bi_util.h"
 
 /* ---- aggregates ---- */
@@ -559,7 +560,44 @@ static ay_err bi_intersection(struct ay_rego_bctx *bc, const struct ay_val *args
     return AY_OK;
 }
 
+/* rand.intn(key, n) (OPA topdown/numbers.go): a random integer in [0, |n|), 0 for n == 0. The
+ * engine memoises it per evaluation (AY_REGO_BI_NONDET), so the same key and n give the same
+ * number throughout one evaluation; key only distinguishes draws. */
+static ay_err bi_rand_intn(struct ay_rego_bctx *bc, const struct ay_val *args, size_t nargs,
+                           struct ay_val *out)
+{
+    (void)nargs;
+    const char *key;
+    size_t kn;
+    int64_t n;
+    TRY(ay_rego_bu_str(bc, args, 0, &key, &kn));
+    TRY(ay_rego_bu_int(bc, args, 1, &n));
+    if (n == 0) {
+        *out = ay_val_int(0);
+        return AY_OK;
+    }
+    uint64_t bound = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    /* rejection sampling: a uniform draw without modulo bias */
+    uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    uint64_t v;
+    do {
+        uint8_t b[8];
+        struct ay_diag d;
+        ay_diag_clear(&d);
+        if (ay_sign_random(b, sizeof b, &d) != AY_OK) {
+            return ay_rego_bi_fail(bc, "%s", ay_diag_message(&d));
+        }
+        v = 0;
+        for (size_t i = 0; i < 8; i++) {
+            v = v << 8 | b[i];
+        }
+    } while (v >= limit);
+    *out = ay_val_int((int64_t)(v % bound));
+    return AY_OK;
+}
+
 const struct ay_rego_bi ay_rego_bi_numbers[] = {
+    {"rand.intn", 2, bi_rand_intn, AY_REGO_BI_NONDET},
     {"count", 1, bi_count, 0},
     {"sum", 1, bi_sum, 0},
     {"product", 1, bi_product, 0},

@@ -7,10 +7,9 @@
 
 #include "base/base_arena.h"
 #include "base/base_buf.h"
+#include "base/base_limits.h"
 #include "base/base_str.h"
 #include "rego/rego_bi_util.h"
-
-#define MAX_DEPTH 256
 
 static ay_err bi_object_get(struct ay_rego_bctx *bc, const struct ay_val *args, size_t nargs,
                             struct ay_val *out)
@@ -127,7 +126,7 @@ static ay_err merge(struct ay_rego_bctx *bc, struct ay_val a, struct ay_val b, s
         *out = b;
         return AY_OK;
     }
-    if (depth > MAX_DEPTH) {
+    if (depth > AY_LIMIT_REGO_JSON_DEPTH) {
         return ay_rego_bi_fail(bc, "objects nested too deeply");
     }
     struct ay_kv_vec v;
@@ -181,7 +180,7 @@ static ay_err bi_object_union_n(struct ay_rego_bctx *bc, const struct ay_val *ar
 
 static bool is_subset(struct ay_val super, struct ay_val sub, size_t depth)
 {
-    if (depth > MAX_DEPTH) {
+    if (depth > AY_LIMIT_REGO_JSON_DEPTH) {
         return false;
     }
     if (super.kind == AY_V_OBJ && sub.kind == AY_V_OBJ) {
@@ -377,7 +376,7 @@ static bool any_ends(const struct path *ps, size_t n, size_t d)
 static ay_err surgery(struct ay_rego_bctx *bc, struct ay_val v, const struct path *ps, size_t n,
                       size_t d, bool keep, struct ay_val *out)
 {
-    if (d > MAX_DEPTH) {
+    if (d > AY_LIMIT_REGO_JSON_DEPTH) {
         return ay_rego_bi_fail(bc, "path too deep");
     }
     if (any_ends(ps, n, d)) {
@@ -550,7 +549,7 @@ static ay_err patch_at(struct ay_rego_bctx *bc, struct ay_val doc, const struct 
                        enum patch_op op, struct ay_val val, struct ay_val *out, bool *ok)
 {
     *ok = false;
-    if (d > MAX_DEPTH) {
+    if (d > AY_LIMIT_REGO_JSON_DEPTH) {
         return AY_OK;
     }
     if (p->n == 0) {
@@ -646,6 +645,10 @@ static ay_err patch_at(struct ay_rego_bctx *bc, struct ay_val doc, const struct 
                 return AY_OK;
             }
         } else if (op != P_ADD && !has) {
+            return AY_OK;
+        } else if (op == P_ADD && !ay_val_equal(seg, val)) {
+            /* adding to a set: the path's last segment names the member, so it must be the
+             * value added */
             return AY_OK;
         }
         for (uint32_t k = 0; k < doc.len; k++) {

@@ -13,9 +13,11 @@
  * Known differences left: PCRE2 backtracks (bounded by match and depth limits, a limit hit is a
  * builtin error) where RE2 is linear; leftmost-first semantics agree. \S inside a class also
  * excludes \v. Unicode class names follow PCRE2's tables (Unicode 14) rather than Go's.
- * The "All" iteration and $-expansion follow Go's regexp (allMatches, Expand) in our code. */
+ * The "All" iteration and $-expansion follow Go's regexp (allMatches, Expand) in our code.
+ * Compiled patterns are cached per process (rx_cache below; docs/REGO.md "PCRE2 vs RE2"). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,12 +25,10 @@
 
 #include "base/base_arena.h"
 #include "base/base_buf.h"
+#include "base/base_limits.h"
+#include "base/base_mem.h"
 #include "base/base_str.h"
 #include "rego/rego_bi_util.h"
-
-#define RE_MAX_REPEAT  1000     /* Go regexp/syntax: counts above 1000 are rejected */
-#define RE_MATCH_LIMIT 10000000 /* PCRE2 backtracking bound per match */
-#define RE_DEPTH_LIMIT 10000
 
 static bool is_octal(char c)
 {
@@ -339,7 +339,8 @@ static bool translate(const char *re, size_t n, struct ay_buf *o, const char **e
                 *err = "missing argument to repetition operator";
                 return false;
             }
-            if (c == '{' && (lo > RE_MAX_REPEAT || hi > RE_MAX_REPEAT || (hi >= 0 && hi < lo))) {
+            if (c == '{' && (lo > AY_LIMIT_REGO_RE_REPEAT || hi > AY_LIMIT_REGO_RE_REPEAT ||
+                             (hi >= 0 && hi < lo))) {
                 *err = "invalid repeat count";
                 return false;
             }
@@ -373,20 +374,101 @@ struct rx {
     pcre2_match_data *md;
     pcre2_match_context *mc;
     uint32_t ncap; /* capture groups, not counting group 0 */
+    bool cached;   /* code belongs to the process-wide cache: not freed here */
 };
 
 static void rx_free(struct rx *r)
 {
     pcre2_match_data_free(r->md);
     pcre2_match_context_free(r->mc);
-    pcre2_code_free(r->code);
+    if (!r->cached) {
+        pcre2_code_free(r->code);
+    }
     memset(r, 0, sizeof *r);
+}
+
+/* The compiled-pattern cache: policies call regex.* with a handful of constant patterns on
+ * every evaluation, and compiling costs far more than matching. A fixed table of
+ * AY_LIMIT_REGO_RE_CACHE entries, filled once and never evicted, so a code pointer handed out
+ * stays valid for the life of the process; a compiled pcre2_code is read-only during matching
+ * (each call has its own match data and context), so threads share entries freely. The mutex
+ * guards only lookup and insertion. When the table is full, patterns compile per call. */
+struct rx_cache_entry {
+    char *pattern; /* ay_xmalloc'd copy */
+    size_t len;
+    pcre2_code *code;
+};
+
+static struct rx_cache_entry rx_cache[AY_LIMIT_REGO_RE_CACHE];
+static size_t rx_cache_n;
+static pthread_mutex_t rx_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static pcre2_code *rx_cache_get(const char *re, size_t n)
+{
+    pcre2_code *code = NULL;
+    (void)pthread_mutex_lock(&rx_cache_mu);
+    for (size_t i = 0; i < rx_cache_n; i++) {
+        if (rx_cache[i].len == n && memcmp(rx_cache[i].pattern, re, n) == 0) {
+            code = rx_cache[i].code;
+            break;
+        }
+    }
+    (void)pthread_mutex_unlock(&rx_cache_mu);
+    return code;
+}
+
+/* true if code now belongs to the cache (the caller must not free it). */
+static bool rx_cache_put(const char *re, size_t n, pcre2_code *code)
+{
+    if (n > AY_LIMIT_REGO_RE_CACHE_PATTERN) {
+        return false;
+    }
+    bool kept = false;
+    (void)pthread_mutex_lock(&rx_cache_mu);
+    bool dup = false;
+    for (size_t i = 0; i < rx_cache_n; i++) {
+        dup = dup || (rx_cache[i].len == n && memcmp(rx_cache[i].pattern, re, n) == 0);
+    }
+    if (!dup && rx_cache_n < AY_LIMIT_REGO_RE_CACHE) {
+        struct rx_cache_entry *e = &rx_cache[rx_cache_n];
+        e->pattern = ay_xmalloc(n > 0 ? n : 1);
+        if (n > 0) {
+            memcpy(e->pattern, re, n);
+        }
+        e->len = n;
+        e->code = code;
+        rx_cache_n++;
+        kept = true;
+    }
+    (void)pthread_mutex_unlock(&rx_cache_mu);
+    return kept;
+}
+
+/* Match data and limits for r->code. */
+static bool rx_prepare(struct rx *r, char *msg, size_t msgn)
+{
+    (void)pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &r->ncap);
+    r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
+    r->mc = pcre2_match_context_create(NULL);
+    if (r->md == NULL || r->mc == NULL) {
+        rx_free(r);
+        (void)snprintf(msg, msgn, "regexp: out of memory");
+        return false;
+    }
+    (void)pcre2_set_match_limit(r->mc, AY_LIMIT_REGO_RE_MATCH);
+    (void)pcre2_set_depth_limit(r->mc, AY_LIMIT_REGO_RE_DEPTH);
+    return true;
 }
 
 /* Compiles a Go-syntax pattern; false with a message "error parsing regexp: ..." in msg. */
 static bool rx_compile(const char *re, size_t n, struct rx *r, char *msg, size_t msgn)
 {
     memset(r, 0, sizeof *r);
+    r->code = rx_cache_get(re, n);
+    if (r->code != NULL) {
+        r->cached = true;
+        return rx_prepare(r, msg, msgn);
+    }
     struct ay_buf b;
     ay_buf_init(&b, NULL, (size_t)1 << 20);
     const char *err = NULL;
@@ -410,17 +492,8 @@ static bool rx_compile(const char *re, size_t n, struct rx *r, char *msg, size_t
                        (int)(n > 200 ? 200 : n), re);
         return false;
     }
-    (void)pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &r->ncap);
-    r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-    r->mc = pcre2_match_context_create(NULL);
-    if (r->md == NULL || r->mc == NULL) {
-        rx_free(r);
-        (void)snprintf(msg, msgn, "regexp: out of memory");
-        return false;
-    }
-    (void)pcre2_set_match_limit(r->mc, RE_MATCH_LIMIT);
-    (void)pcre2_set_depth_limit(r->mc, RE_DEPTH_LIMIT);
-    return true;
+    r->cached = rx_cache_put(re, n, r->code);
+    return rx_prepare(r, msg, msgn);
 }
 
 /* One match at or after pos: 1 found, 0 none, -1 limit/error. */

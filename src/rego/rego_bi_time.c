@@ -13,12 +13,12 @@
 #include "base/base_arena.h"
 #include "base/base_buf.h"
 #include "base/base_cursor.h"
+#include "base/base_limits.h"
 #include "base/base_str.h"
 #include "base/base_time.h"
 #include "rego/rego_bi_util.h"
 
 #define NS_PER_SEC 1000000000LL
-#define TZIF_MAX   ((size_t)256 * 1024)
 
 static const char *const month_names[] = {"January",   "February", "March",    "April",
                                           "May",       "June",     "July",     "August",
@@ -77,8 +77,8 @@ static ay_err zone_load(struct ay_rego_bctx *bc, const char *name, size_t nn, st
         return ay_rego_bi_fail(bc, "unknown time zone %.*s", (int)nn, name);
     }
     void *mem;
-    ay_err err = ay_arena_alloc(bc->arena, TZIF_MAX, &mem);
-    size_t len = err == AY_OK ? fread(mem, 1, TZIF_MAX, f) : 0;
+    ay_err err = ay_arena_alloc(bc->arena, AY_LIMIT_REGO_TZIF, &mem);
+    size_t len = err == AY_OK ? fread(mem, 1, AY_LIMIT_REGO_TZIF, f) : 0;
     (void)fclose(f);
     TRY(err);
     struct ay_cur c;

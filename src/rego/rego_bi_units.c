@@ -10,10 +10,9 @@
 
 #include "base/base_arena.h"
 #include "base/base_buf.h"
+#include "base/base_limits.h"
 #include "base/base_str.h"
 #include "rego/rego_bi_util.h"
-
-#define MAX_EXP 400 /* decimal exponents beyond this are refused (no giant allocations) */
 
 /* Splits "<amount><unit>" the way OPA does: the amount is digits, '.', '+', '-', and an 'e'/'E'
  * only when a digit or sign follows it. */
@@ -84,7 +83,7 @@ static bool parse_decimal(const char *s, size_t n, mpq_t q)
         bool ed = false;
         while (i < n && ay_is_digit((unsigned char)s[i])) {
             exp = exp * 10 + (s[i] - '0');
-            if (exp > MAX_EXP) {
+            if (exp > AY_LIMIT_REGO_UNITS_EXP) {
                 return false;
             }
             i++;

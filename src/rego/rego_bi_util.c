@@ -34,13 +34,13 @@ ay_err ay_rego_bu_kind(struct ay_rego_bctx *bc, const struct ay_val *args, size_
 
 ay_err ay_rego_bu_type_fail(struct ay_rego_bctx *bc, const char *fmt, ...)
 {
-    /* TODO(R1): a type-error variant of ay_rego_bi_fail would give eval_type_error here. */
+    /* the engine's type-error variant: eval_type_error under strict builtin errors */
     char msg[AY_DIAG_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     (void)vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return ay_rego_bi_fail(bc, "%s", msg);
+    return ay_rego_bi_type_fail(bc, "%s", msg);
 }
 
 ay_err ay_rego_bu_int(struct ay_rego_bctx *bc, const struct ay_val *args, size_t i, int64_t *out)

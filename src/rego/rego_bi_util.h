@@ -10,13 +10,14 @@
 #include <stdint.h>
 
 #include "base/base_err.h"
+#include "base/base_limits.h"
 #include "rego/rego_builtin.h"
 #include "rego/rego_value.h"
 
 struct ay_buf;
 
 /* The most bytes one builtin result may take (strings built by sprintf, json.marshal, ...). */
-#define AY_REGO_BI_OUT_MAX ((size_t)16 * 1024 * 1024)
+#define AY_REGO_BI_OUT_MAX AY_LIMIT_REGO_BI_OUT
 
 /* Operand i must be a string / number / array / object / set: else OPA's type error. */
 AY_MUST_USE ay_err ay_rego_bu_str(struct ay_rego_bctx *bc, const struct ay_val *args, size_t i,

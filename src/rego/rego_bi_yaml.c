@@ -18,9 +18,6 @@
 #include "base/base_str.h"
 #include "rego/rego_bi_util.h"
 
-#define YAML_MAX_NODES   1000000 /* values produced, aliases included */
-#define YAML_MAX_ANCHORS 1024
-
 __extension__ typedef unsigned __int128 u128;
 
 struct yp {
@@ -28,8 +25,8 @@ struct yp {
     yaml_parser_t parser;
     size_t nodes;
     size_t nanchors;
-    char *anchor_names[YAML_MAX_ANCHORS];
-    struct ay_val anchor_vals[YAML_MAX_ANCHORS];
+    char *anchor_names[AY_LIMIT_REGO_YAML_ANCHORS];
+    struct ay_val anchor_vals[AY_LIMIT_REGO_YAML_ANCHORS];
     char err[256];
 };
 
@@ -216,7 +213,7 @@ static ay_err remember(struct yp *p, const yaml_char_t *anchor, struct ay_val v)
     if (anchor == NULL) {
         return AY_OK;
     }
-    if (p->nanchors >= YAML_MAX_ANCHORS) {
+    if (p->nanchors >= AY_LIMIT_REGO_YAML_ANCHORS) {
         return ay_rego_bi_fail(p->bc, "yaml: too many anchors");
     }
     char *name;
@@ -248,7 +245,7 @@ static ay_err parse_node(struct yp *p, yaml_event_t *ev, size_t depth, struct ay
     if (depth > AY_LIMIT_JSON_DEPTH) {
         return ay_rego_bi_fail(p->bc, "yaml: nesting too deep");
     }
-    if (++p->nodes > YAML_MAX_NODES) {
+    if (++p->nodes > AY_LIMIT_REGO_YAML_NODES) {
         return ay_rego_bi_fail(p->bc, "yaml: document too large");
     }
     switch (ev->type) {
@@ -259,7 +256,7 @@ static ay_err parse_node(struct yp *p, yaml_event_t *ev, size_t depth, struct ay
                 *out = p->anchor_vals[k - 1];
                 /* an alias to a large value counts as that many values */
                 p->nodes += out->len;
-                if (p->nodes > YAML_MAX_NODES) {
+                if (p->nodes > AY_LIMIT_REGO_YAML_NODES) {
                     return ay_rego_bi_fail(p->bc, "yaml: document too large");
                 }
                 return AY_OK;

@@ -44,7 +44,11 @@ struct ay_rego_bi {
 /* Raises a builtin error "<name>: <message>" (OPA's builtin error wording), returning the code
  * the builtin must return (AY_ERR_POLICY_EVAL). */
 ay_err ay_rego_bi_fail(struct ay_rego_bctx *bc, const char *fmt, ...) AY_PRINTF(2, 3);
-/* "<name>: operand <argi+1> must be <want> but got <type of got>" (OPA's type error). want is
+/* Raises a type error "<name>: <message>": like ay_rego_bi_fail, but under strict builtin
+ * errors the evaluation error is OPA's eval_type_error instead of eval_builtin_error. */
+ay_err ay_rego_bi_type_fail(struct ay_rego_bctx *bc, const char *fmt, ...) AY_PRINTF(2, 3);
+/* "<name>: operand <argi+1> must be <want> but got <type of got>" (OPA's type error, raised
+ * with ay_rego_bi_type_fail). want is
  * e.g. "string", "number", "array", "object", "set", "one of {array, set}". */
 ay_err ay_rego_bi_type_error(struct ay_rego_bctx *bc, size_t argi, const char *want,
                              struct ay_val got);

@@ -59,9 +59,10 @@ struct ay_rego_node *ay_rego_node_kid(const struct ay_rego_node *n, const char *
     if (n == NULL) {
         return NULL;
     }
+    /* Hot in evaluation (every data path step): compare lengths first. */
     for (size_t i = 0; i < n->nkids; i++) {
-        const char *k = n->kids[i]->name;
-        if (strncmp(k, name, len) == 0 && k[len] == '\0') {
+        const struct ay_rego_node *k = n->kids[i];
+        if (k->name_len == len && memcmp(k->name, name, len) == 0) {
             return n->kids[i];
         }
     }
@@ -78,6 +79,7 @@ static ay_err node_kid_make(struct ay_rego_policy *p, struct ay_rego_node *n, co
     }
     TRY(ay_arena_alloc(p->arena, sizeof *k, (void **)&k));
     k->name = name;
+    k->name_len = strlen(name);
     k->parent = n;
     k->memo_idx = p->nnodes++;
     if (n->nkids == n->kcap) {
@@ -797,6 +799,26 @@ static ay_err resolve_body(struct cc *c, struct ay_rego_body *b, struct ay_rego_
 
 /* ---- safety and reordering ---- */
 
+static void bind_term(const struct ay_rego_term *t, uint8_t *bound, bool out);
+
+/* true if a ref among the call's arguments binds slot s by iteration (`x == input.xs[x]`:
+ * OPA's safety check counts ref outputs of a call's arguments as bound). */
+static bool bound_by_ref_arg(const struct cc *c, const struct ay_rego_term *call, int32_t s,
+                             const uint8_t *bound)
+{
+    uint8_t tmp[1024];
+    if (c->nslots > sizeof tmp) {
+        return false;
+    }
+    memcpy(tmp, bound, c->nslots);
+    for (size_t i = 0; i < call->n; i++) {
+        if (call->items[i]->kind == AY_RT_REF) {
+            bind_term(call->items[i], tmp, false);
+        }
+    }
+    return tmp[s] != 0;
+}
+
 /* Returns the first slot read by t (in input positions) that is not bound, or -1.
  * out: t is in a pattern position (a bare var there is written, not read). */
 static int32_t need_term(const struct cc *c, const struct ay_rego_term *t, const uint8_t *bound,
@@ -843,6 +865,9 @@ static int32_t need_term(const struct cc *c, const struct ay_rego_term *t, const
         for (size_t i = 0; i < t->n && r < 0; i++) {
             bool o = t->out_arg && i + 1 == t->n;
             r = need_term(c, t->items[i], bound, o);
+            if (r >= 0 && t->items[i]->kind == AY_RT_VAR && bound_by_ref_arg(c, t, r, bound)) {
+                r = -1; /* read after the ref binds it (the evaluator defers such args) */
+            }
         }
         return r;
     case AY_RT_ACOMP:
@@ -949,6 +974,10 @@ static int32_t need_full(const struct cc *c, const struct ay_rego_term *t, const
                 (k == AY_RT_VAR || k == AY_RT_ARR || k == AY_RT_OBJ);
         }
         r = need_full(c, t->items[i], bound, o);
+        if (r >= 0 && t->kind == AY_RT_CALL && t->items[i]->kind == AY_RT_VAR &&
+            bound_by_ref_arg(c, t, r, bound)) {
+            r = -1;
+        }
         if (r >= 0) {
             return r;
         }
@@ -1382,6 +1411,7 @@ ay_err ay_rego_compile_modules(struct ay_rego_policy *p, struct ay_rego_module *
 {
     TRY(ay_arena_alloc(p->arena, sizeof *p->root, (void **)&p->root));
     p->root->name = "data";
+    p->root->name_len = 4;
     p->root->memo_idx = p->nnodes++;
     for (size_t i = 0; i < n; i++) {
         /* A package exists (as an object) even when it has no rules. */

@@ -27,11 +27,21 @@ struct memo {
 };
 
 struct wover {
-    uint8_t kind; /* 1 data path, 2 function mock */
+    uint8_t kind; /* 1 data path, 2 function mock, 3 mock switched off (inside a mock) */
     const char **path;
     size_t npath;
     struct ay_val v;
     const struct ay_rego_with *w; /* mocks */
+};
+
+/* A result of a builtin flagged AY_REGO_BI_NONDET, kept for the rest of the evaluation so
+ * the same arguments give the same value (OPA's per-query builtin cache: uuid.rfc4122,
+ * rand.intn). */
+struct ndmemo {
+    const struct ay_rego_bi *bi;
+    struct ay_val args; /* array */
+    struct ay_val r;
+    struct ndmemo *next;
 };
 
 struct ay_rego_eval {
@@ -48,11 +58,14 @@ struct ay_rego_eval {
     struct wover *with;
     size_t nwith;
     size_t wcap;
+    uint32_t wdepth; /* active `with` scopes: rule values are not memoised inside one */
     int64_t now_ns;
     void (*print)(void *arg, const char *text, size_t len);
     void *print_arg;
     bool strict;
     struct ay_diag bdiag;
+    bool bi_type_err; /* the failing builtin raised a type error */
+    struct ndmemo *ndmemo;
     struct ay_val *qvals;
     const char *mod; /* module of the rule being evaluated (messages: "file:row: code: ...") */
     const char *dpath[AY_LIMIT_REGO_DEPTH];
@@ -83,8 +96,12 @@ static ay_err eval_body(struct ay_rego_eval *ev, struct frame *f, const struct a
 static ay_err unify_tv(struct ay_rego_eval *ev, struct frame *f, const struct ay_rego_term *t,
                        struct ay_val v, struct bk *k);
 static ay_err rule_value(struct ay_rego_eval *ev, const struct ay_rego_node *n, struct ay_val *out);
-static ay_err merge_docs(struct ay_rego_eval *ev, const struct ay_rego_node *n, struct ay_val a,
-                         struct ay_val b, struct ay_val *out);
+
+static ay_err merge_docs_at(struct ay_rego_eval *ev, const struct ay_rego_node *n,
+                            struct ay_val a, struct ay_val b, size_t depth, size_t leaf,
+                            struct ay_val *out);
+static ay_err upsert(struct ay_rego_eval *ev, struct ay_val v, const char *const *path, size_t n,
+                     struct ay_val x, struct ay_val *out);
 
 static ay_err efail_limit(struct ay_rego_eval *ev, const char *what)
 {
@@ -203,10 +220,47 @@ static ay_err items_got(struct ay_rego_eval *ev, struct vk *k, struct ay_val v)
     return items_from(ev, &nx);
 }
 
+static bool unbound_var(const struct frame *f, const struct ay_rego_term *t)
+{
+    return t->kind == AY_RT_VAR && t->glob == AY_RG_NONE && t->slot >= 0 &&
+           f->s[t->slot].kind == AY_V_UNDEF;
+}
+
+/* All items evaluated; an item left undefined is a variable that a later item (a ref that
+ * iterates, as in `x == input.xs[x]`) was to bind: it is read now. */
+static ay_err items_done(struct ay_rego_eval *ev, struct items_k *x)
+{
+    const struct ay_val *vals = x->vals;
+    struct ay_val local[8];
+    struct ay_val *late = NULL;
+    for (size_t j = 0; j < x->n; j++) {
+        if (x->vals[j].kind != AY_V_UNDEF) {
+            continue;
+        }
+        if (unbound_var(x->f, x->items[j])) {
+            /* Still unbound: eval_term reports it. */
+            return eval_term(ev, x->f, x->items[j], &x->base);
+        }
+        if (late == NULL) {
+            late = local;
+            if (x->n > 8) {
+                TRY(ay_arena_array(ev->a, x->n, sizeof *late, (void **)&late));
+            }
+            memcpy(late, x->vals, x->n * sizeof *late);
+            vals = late;
+        }
+        late[j] = x->f->s[x->items[j]->slot];
+    }
+    return x->done->fn(ev, x->done, vals);
+}
+
 static ay_err items_from(struct ay_rego_eval *ev, struct items_k *x)
 {
+    while (x->i < x->n && x->i + 1 < x->n && unbound_var(x->f, x->items[x->i])) {
+        x->vals[x->i++] = ay_val_undef();
+    }
     if (x->i == x->n) {
-        return x->done->fn(ev, x->done, x->vals);
+        return items_done(ev, x);
     }
     return eval_term(ev, x->f, x->items[x->i], &x->base);
 }
@@ -358,10 +412,28 @@ struct walkv_k {
     struct vk *k;
 };
 
+/* OPA: an integer key into the data tree (base documents are JSON: their keys are strings)
+ * selects the key of the same text (data[2] is data["2"]). Other keys are left as they are. */
+static ay_err data_int_key(struct ay_rego_eval *ev, struct ay_val *key)
+{
+    int64_t iv;
+    if (key->kind != AY_V_NUM || !ay_val_num_is_int(*key) || !ay_val_to_i64(*key, &iv)) {
+        return AY_OK;
+    }
+    char buf[24];
+    int len = snprintf(buf, sizeof buf, "%lld", (long long)iv);
+    return ay_val_str(ev->a, buf, (size_t)len, key);
+}
+
 static ay_err walkv_key(struct ay_rego_eval *ev, struct vk *k, struct ay_val key)
 {
     struct walkv_k *x = (struct walkv_k *)k;
     struct ay_val v = lookup(x->cur, key);
+    if (v.kind == AY_V_UNDEF && key.kind == AY_V_NUM && x->cur.kind == AY_V_OBJ &&
+        x->t->items[0]->kind == AY_RT_VAR && x->t->items[0]->glob == AY_RG_DATA) {
+        TRY(data_int_key(ev, &key));
+        v = lookup(x->cur, key);
+    }
     if (v.kind == AY_V_UNDEF) {
         return AY_OK;
     }
@@ -468,6 +540,42 @@ static const struct wover *data_override(const struct ay_rego_eval *ev, size_t d
     return NULL;
 }
 
+/* `with data.<p> as x` where <p> goes below the virtual document at dpath[0..d): x is set
+ * inside the rule's value (the outermost scope first, so inner scopes win). */
+static ay_err over_below(struct ay_rego_eval *ev, size_t d, struct ay_val *v)
+{
+    for (size_t w = 0; w < ev->nwith; w++) {
+        const struct wover *o = &ev->with[w];
+        if (o->kind != 1 || o->npath <= d) {
+            continue;
+        }
+        bool eq = true;
+        for (size_t j = 0; j < d && eq; j++) {
+            eq = strcmp(o->path[j], ev->dpath[j]) == 0;
+        }
+        if (eq) {
+            TRY(upsert(ev, *v, o->path + d, o->npath - d, o->v, v));
+        }
+    }
+    return AY_OK;
+}
+
+/* Depth of the values of a general ref head node's rules in its object (the shortest key). */
+static size_t gen_leaf_depth(const struct ay_rego_node *n)
+{
+    size_t leaf = SIZE_MAX;
+    if (n->kind != AY_RR_GEN) {
+        return leaf;
+    }
+    for (size_t i = 0; i < n->nrules; i++) {
+        const struct ay_rego_term *key = n->rules[i]->key;
+        if (key != NULL && key->kind == AY_RT_ARR && key->n < leaf) {
+            leaf = key->n;
+        }
+    }
+    return leaf;
+}
+
 /* The whole document at a data node (base data merged with virtual documents). */
 static ay_err build_doc(struct ay_rego_eval *ev, const struct ay_rego_node *n, struct ay_val base,
                         size_t d, struct ay_val *out)
@@ -488,7 +596,16 @@ static ay_err build_doc(struct ay_rego_eval *ev, const struct ay_rego_node *n, s
             *out = ay_val_undef();
             return AY_OK;
         }
+        if (base.kind != AY_V_UNDEF && ev->nwith == 0) {
+            /* Base data at a rule's path: OPA's data tree returns the base document. (Under
+             * `with data...` the base holds the overrides, set into the rule's value below.) */
+            *out = base;
+            return AY_OK;
+        }
         TRY(rule_value(ev, n, out));
+        if (ev->nwith > 0) {
+            TRY(over_below(ev, d, out));
+        }
         if ((n->kind == AY_RR_GEN || n->kind == AY_RR_OBJ) && n->nkids > 0 &&
             d < AY_LIMIT_REGO_DEPTH) {
             /* Rules below a general ref head overlap its object. */
@@ -502,7 +619,7 @@ static ay_err build_doc(struct ay_rego_eval *ev, const struct ay_rego_node *n, s
                 struct ay_kv one = {ay_val_str_static(n->kids[i]->name), kd};
                 struct ay_val ov;
                 TRY(ay_val_object(ev->a, &one, 1, false, &ov));
-                TRY(merge_docs(ev, n, *out, ov, out));
+                TRY(merge_docs_at(ev, n, *out, ov, 0, gen_leaf_depth(n), out));
             }
         }
         return AY_OK;
@@ -558,6 +675,9 @@ struct walkd_k {
 static ay_err walkd_key(struct ay_rego_eval *ev, struct vk *k, struct ay_val key)
 {
     struct walkd_k *x = (struct walkd_k *)k;
+    if (key.kind == AY_V_NUM && x->cur.kind != AY_V_ARR) {
+        TRY(data_int_key(ev, &key));
+    }
     if (key.kind != AY_V_STR) {
         struct ay_val v = lookup(x->cur, key);
         if (v.kind == AY_V_UNDEF) {
@@ -567,15 +687,9 @@ static ay_err walkd_key(struct ay_rego_eval *ev, struct vk *k, struct ay_val key
     }
     const struct ay_rego_node *kid = ay_rego_node_kid(x->n, key.u.s, key.len);
     struct ay_val sub = lookup(x->cur, key);
-    if (kid == NULL && sub.kind == AY_V_UNDEF && data_override(ev, x->i) == NULL) {
-        /* Overrides deeper down are found when the path reaches them. */
-        bool deeper = false;
-        for (size_t w = 0; w < ev->nwith && !deeper; w++) {
-            deeper = ev->with[w].kind == 1 && ev->with[w].npath >= x->i;
-        }
-        if (!deeper) {
-            return AY_OK;
-        }
+    if (kid == NULL && sub.kind == AY_V_UNDEF) {
+        /* `with data...` values are in the base document too, so nothing is here. */
+        return AY_OK;
     }
     if (x->i - 1 >= AY_LIMIT_REGO_DEPTH) {
         return efail_limit(ev, "data path too deep");
@@ -598,18 +712,24 @@ static ay_err walk_data(struct ay_rego_eval *ev, struct frame *f, const struct a
         if (n->kind == AY_RR_FUNC) {
             return AY_OK;
         }
+        if (base.kind != AY_V_UNDEF && ev->nwith == 0) {
+            return walk_val(ev, f, t, i, base, k); /* as build_doc */
+        }
         struct ay_val v;
         if ((n->kind == AY_RR_GEN || n->kind == AY_RR_OBJ) && n->nkids > 0) {
             TRY(build_doc(ev, n, ay_val_undef(), i - 1, &v));
         } else {
             TRY(rule_value(ev, n, &v));
+            if (ev->nwith > 0) {
+                TRY(over_below(ev, i - 1, &v));
+            }
         }
         if (v.kind == AY_V_UNDEF) {
             return AY_OK;
         }
         return walk_val(ev, f, t, i, v, k);
     }
-    if (n == NULL && ev->nwith == 0) {
+    if (n == NULL) {
         if (base.kind == AY_V_UNDEF) {
             return AY_OK;
         }
@@ -697,8 +817,15 @@ static ay_err def_val(struct ay_rego_eval *ev, struct vk *k, struct ay_val v)
 static ay_err def_row(struct ay_rego_eval *ev, struct bk *k)
 {
     struct def_k *x = (struct def_k *)k;
-    if (x->r->value == NULL) {
+    if (x->r->value == NULL && x->r->nargs > 0) {
         return acc_add(ev, x->acc, x->r, ay_val_bool(true));
+    }
+    if (x->r->nargs == 0 && (x->r->value == NULL || x->r->value->ground)) {
+        /* A rule (not a function) with a constant value: further solutions of this body
+         * cannot change it, so the body stops at its first solution (regorus's early exit;
+         * the Kata prints show it; functions run every solution there). */
+        TRY(acc_add(ev, x->acc, x->r, x->r->value ? x->r->value->val : ay_val_bool(true)));
+        return EV_HALT;
     }
     return eval_term(ev, x->f, x->r->value, &x->valk);
 }
@@ -746,12 +873,16 @@ static ay_err eval_def_inner(struct ay_rego_eval *ev, const struct ay_rego_rule 
         TRY(new_frame(ev, e->nslots, &f));
         struct fn_acc acc = {false, ay_val_undef(), NULL, out->what};
         struct def_k dk = {{def_row}, {def_val}, &f, e, &acc};
+        ay_err err;
         if (args != NULL) {
             struct body_k bk = {{body_next}, &f, e->body, 0, &dk.base};
             struct args_k ak = {{args_next}, &f, e, args, 0, &bk.base};
-            TRY(args_next(ev, &ak.base));
+            err = args_next(ev, &ak.base);
         } else {
-            TRY(eval_body(ev, &f, e->body, 0, &dk.base));
+            err = eval_body(ev, &f, e->body, 0, &dk.base);
+        }
+        if (err != EV_HALT) {
+            TRY(err);
         }
         if (acc.has) {
             return acc_add(ev, out, acc.r, acc.v);
@@ -956,15 +1087,37 @@ static ay_err call_bi(struct ay_rego_eval *ev, const struct ay_rego_term *t,
     struct ay_rego_bctx bc = {ev->a, &ev->bdiag, ev->now_ns, bi->name, ev};
     ay_diag_clear(&ev->bdiag);
     *failed = false;
+    ev->bi_type_err = false;
+    struct ay_val args = ay_val_undef();
+    if (bi->flags & AY_REGO_BI_NONDET) {
+        TRY(ay_val_array(ev->a, vals, nargs, &args));
+        for (const struct ndmemo *m = ev->ndmemo; m != NULL; m = m->next) {
+            if (m->bi == bi && ay_val_equal(m->args, args)) {
+                *r = m->r;
+                return AY_OK;
+            }
+        }
+    }
     ay_err e = bi->fn(&bc, vals, nargs, r);
+    if (e == AY_OK && args.kind != AY_V_UNDEF) {
+        struct ndmemo *m;
+        TRY(ay_arena_alloc(ev->a, sizeof *m, (void **)&m));
+        *m = (struct ndmemo){bi, args, *r, ev->ndmemo};
+        ev->ndmemo = m;
+    }
     if (e == AY_ERR_POLICY_EVAL) {
         *failed = true;
         if (!ev->strict) {
             return AY_OK; /* builtin errors make the expression undefined (OPA default) */
         }
-        /* OPA's codes: operand type errors are eval_type_error, the rest eval_builtin_error. */
+        /* OPA's codes: type errors (ay_rego_bi_type_fail) are eval_type_error, the rest
+         * eval_builtin_error. TODO(R2b): until ay_rego_bu_type_fail calls
+         * ay_rego_bi_type_fail, its "operand N must be" messages are recognised by text. */
         const char *msg = ay_diag_message(&ev->bdiag);
-        bool type = strstr(msg, "operand ") != NULL && strstr(msg, " must be ") != NULL;
+        bool type = ev->bi_type_err ||
+                    (strncmp(msg, bi->name, strlen(bi->name)) == 0 &&
+                     strncmp(msg + strlen(bi->name), ": operand ", 10) == 0 &&
+                     strstr(msg, " must be ") != NULL);
         return FAIL(ev->diag, AY_ERR_POLICY_EVAL, "%s:%u: %s: %s", ev->mod, t->line,
                     type ? "eval_type_error" : "eval_builtin_error", msg);
     }
@@ -986,10 +1139,20 @@ static ay_err call_args(struct ay_rego_eval *ev, struct lk *lk, const struct ay_
         if (o != NULL) {
             const struct ay_rego_with *w = o->w;
             if (w->rfn != NULL) {
-                /* The replacement may call the original: the mock is off inside it. */
-                o->kind = 0;
+                /* The replacement may call the original: mocks are off inside it (OPA: a mock
+                 * never calls another mock). */
+                for (size_t i = 0; i < ev->nwith; i++) {
+                    if (ev->with[i].kind == 2) {
+                        ev->with[i].kind = 3;
+                    }
+                }
+                size_t nw = ev->nwith;
                 ay_err e = call_user(ev, w->rfn, vals, &r);
-                o->kind = 2;
+                for (size_t i = 0; i < nw; i++) {
+                    if (ev->with[i].kind == 3) {
+                        ev->with[i].kind = 2;
+                    }
+                }
                 TRY(e);
             } else if (w->rbi != NULL) {
                 bool failed;
@@ -1014,7 +1177,7 @@ static ay_err call_args(struct ay_rego_eval *ev, struct lk *lk, const struct ay_
         return call_result(ev, x, r);
     }
     const struct ay_rego_bi *bi = t->bi;
-    if (strcmp(bi->name, "walk") == 0) {
+    if (bi->name[0] == 'w' && strcmp(bi->name, "walk") == 0) {
         struct ay_val_vec path;
         ay_val_vec_init(&path, ev->a);
         struct walkout_k wk = {{walk_out}, x};
@@ -1031,7 +1194,7 @@ static ay_err call_args(struct ay_rego_eval *ev, struct lk *lk, const struct ay_
 static ay_err eval_call(struct ay_rego_eval *ev, struct frame *f, const struct ay_rego_term *t,
                         struct vk *k)
 {
-    if (t->bi != NULL && strcmp(t->bi->name, "print") == 0) {
+    if (t->bi != NULL && t->bi->name[0] == 'p' && strcmp(t->bi->name, "print") == 0) {
         TRY(eval_print(ev, f, t));
         return VCALL(k, ay_val_bool(true));
     }
@@ -1490,24 +1653,41 @@ static ay_err upsert(struct ay_rego_eval *ev, struct ay_val v, const char *const
     return ay_kv_vec_object(&kv, false, out);
 }
 
+/* What a `with` scope changes: restored when the continuation runs outside the scope. */
+struct with_state {
+    struct ay_val input;
+    struct ay_val data;
+    size_t nwith;
+    uint32_t wdepth;
+};
+
 struct with_k {
     struct bk base;
-    struct ay_val saved_input;
-    struct ay_val new_input;
-    size_t saved_nwith;
-    size_t new_nwith;
-    struct wover *saved;
+    struct with_state saved;
+    struct with_state inner;
     struct bk *k;
 };
+
+static struct with_state with_get(const struct ay_rego_eval *ev)
+{
+    struct with_state s = {ev->input, ev->data, ev->nwith, ev->wdepth};
+    return s;
+}
+
+static void with_set(struct ay_rego_eval *ev, const struct with_state *s)
+{
+    ev->input = s->input;
+    ev->data = s->data;
+    ev->nwith = s->nwith;
+    ev->wdepth = s->wdepth;
+}
 
 static ay_err with_cont(struct ay_rego_eval *ev, struct bk *k)
 {
     struct with_k *x = (struct with_k *)k;
-    ev->input = x->saved_input;
-    ev->nwith = x->saved_nwith;
+    with_set(ev, &x->saved);
     ay_err e = KCALL(x->k);
-    ev->input = x->new_input;
-    ev->nwith = x->new_nwith;
+    with_set(ev, &x->inner);
     return e;
 }
 
@@ -1550,61 +1730,86 @@ static ay_err push_over(struct ay_rego_eval *ev, struct wover **out)
 static ay_err eval_with(struct ay_rego_eval *ev, struct frame *f, const struct ay_rego_expr *e,
                         struct bk *k)
 {
-    struct with_k x = {{with_cont}, ev->input, ev->input, ev->nwith, ev->nwith, NULL, k};
+    struct with_k x = {{with_cont}, with_get(ev), with_get(ev), k};
+    /* The values are evaluated first, outside the scope (OPA rewrites non-ground with values
+     * into assignments before the expression). */
+    struct ay_val *vals;
+    TRY(ay_arena_array(ev->a, e->nwith, sizeof *vals, (void **)&vals));
     for (size_t i = 0; i < e->nwith; i++) {
+        const struct ay_rego_with *wi = &e->with[i];
+        vals[i] = ay_val_undef();
+        if (wi->is_mock && (wi->rfn != NULL || wi->rbi != NULL || wi->rhost >= 0)) {
+            continue;
+        }
+        struct first_k fk = {{first_got}, ay_val_undef()};
+        ay_err r = eval_term(ev, f, wi->value, &fk.base);
+        if (r != AY_OK && r != EV_HALT) {
+            return r;
+        }
+        if (fk.v.kind == AY_V_UNDEF) {
+            return AY_OK;
+        }
+        vals[i] = fk.v;
+    }
+    ay_err r = AY_OK;
+    for (size_t i = 0; i < e->nwith && r == AY_OK; i++) {
         const struct ay_rego_term *tg = e->with[i].target;
         const struct ay_rego_term *h = tg->kind == AY_RT_REF ? tg->items[0] : tg;
         const struct ay_rego_with *wi = &e->with[i];
         if (wi->is_mock && (wi->rfn != NULL || wi->rbi != NULL || wi->rhost >= 0)) {
             struct wover *o;
-            TRY(push_over(ev, &o));
-            o->kind = 2;
-            o->w = wi;
+            r = push_over(ev, &o);
+            if (r == AY_OK) {
+                o->kind = 2;
+                o->w = wi;
+            }
             continue;
-        }
-        struct first_k fk = {{first_got}, ay_val_undef()};
-        ay_err r = eval_term(ev, f, e->with[i].value, &fk.base);
-        if (r != AY_OK && r != EV_HALT) {
-            return r;
-        }
-        if (fk.v.kind == AY_V_UNDEF) {
-            ev->input = x.saved_input;
-            ev->nwith = x.saved_nwith;
-            return AY_OK;
         }
         if (wi->is_mock) {
             struct wover *o;
-            TRY(push_over(ev, &o));
-            o->kind = 2;
-            o->w = wi;
-            o->v = fk.v;
+            r = push_over(ev, &o);
+            if (r == AY_OK) {
+                o->kind = 2;
+                o->w = wi;
+                o->v = vals[i];
+            }
             continue;
         }
         const char **path = NULL;
         size_t np = 0;
-        TRY(with_path(ev, tg, &path, &np));
+        r = with_path(ev, tg, &path, &np);
+        if (r != AY_OK) {
+            break;
+        }
         if (h->kind == AY_RT_VAR && h->glob == AY_RG_INPUT) {
-            TRY(upsert(ev, ev->input, path, np, fk.v, &ev->input));
+            r = upsert(ev, ev->input, path, np, vals[i], &ev->input);
         } else if (h->kind == AY_RT_VAR && h->glob == AY_RG_DATA && np > 0) {
-            struct wover *o;
-            TRY(push_over(ev, &o));
-            o->kind = 1;
-            o->path = path;
-            o->npath = np;
-            o->v = fk.v;
+            /* The base document gets the value (so paths through base data and overrides
+             * stacked by nested scopes see it); the override entry also shadows any virtual
+             * document at or above the path. */
+            r = upsert(ev, ev->data, path, np, vals[i], &ev->data);
+            struct wover *o = NULL;
+            if (r == AY_OK) {
+                r = push_over(ev, &o);
+            }
+            if (r == AY_OK) {
+                o->kind = 1;
+                o->path = path;
+                o->npath = np;
+                o->v = vals[i];
+            }
         } else {
-            ev->input = x.saved_input;
-            ev->nwith = x.saved_nwith;
-            return FAIL(ev->diag, AY_ERR_UNSUPPORTED,
-                        "%u:%u: rego: with on functions and builtins is not supported", tg->line,
-                        tg->col);
+            r = FAIL(ev->diag, AY_ERR_UNSUPPORTED,
+                     "%u:%u: rego: with on functions and builtins is not supported", tg->line,
+                     tg->col);
         }
     }
-    x.new_input = ev->input;
-    x.new_nwith = ev->nwith;
-    ay_err r = eval_expr_inner(ev, f, e, &x.base);
-    ev->input = x.saved_input;
-    ev->nwith = x.saved_nwith;
+    if (r == AY_OK) {
+        ev->wdepth++;
+        x.inner = with_get(ev);
+        r = eval_expr_inner(ev, f, e, &x.base);
+    }
+    with_set(ev, &x.saved);
     return r;
 }
 
@@ -1748,9 +1953,11 @@ static ay_err compute_gen(struct ay_rego_eval *ev, const struct ay_rego_node *n,
     return gen_build(ev, n, paths.items, vals.items, idx, paths.n, 0, set_leaf, out);
 }
 
-/* Deep merge of two documents for the same path; different leaves conflict. */
-static ay_err merge_docs(struct ay_rego_eval *ev, const struct ay_rego_node *n, struct ay_val a,
-                         struct ay_val b, struct ay_val *out)
+/* Merges a and b; at depth `leaf` (the values of a general ref head rule) two objects are
+ * not merged (OPA: a rule must not inject keys into another rule's value: conflict). */
+static ay_err merge_docs_at(struct ay_rego_eval *ev, const struct ay_rego_node *n,
+                            struct ay_val a, struct ay_val b, size_t depth, size_t leaf,
+                            struct ay_val *out)
 {
     if (a.kind == AY_V_UNDEF) {
         *out = b;
@@ -1772,7 +1979,7 @@ static ay_err merge_docs(struct ay_rego_eval *ev, const struct ay_rego_node *n, 
         *out = ay_val_vec_set(&sv);
         return AY_OK;
     }
-    if (a.kind != AY_V_OBJ || b.kind != AY_V_OBJ) {
+    if (a.kind != AY_V_OBJ || b.kind != AY_V_OBJ || depth >= leaf) {
         if (ay_val_equal(a, b)) {
             *out = a;
             return AY_OK;
@@ -1785,7 +1992,7 @@ static ay_err merge_docs(struct ay_rego_eval *ev, const struct ay_rego_node *n, 
         const struct ay_val *o = ay_val_obj_get(b, a.u.pairs[i].k);
         struct ay_val v = a.u.pairs[i].v;
         if (o != NULL) {
-            TRY(merge_docs(ev, n, v, *o, &v));
+            TRY(merge_docs_at(ev, n, v, *o, depth + 1, leaf, &v));
         }
         TRY(ay_kv_vec_push(&kv, a.u.pairs[i].k, v));
     }
@@ -1882,10 +2089,23 @@ static ay_err compute_rule(struct ay_rego_eval *ev, const struct ay_rego_node *n
     return ay_kv_vec_object(&obj, false, out);
 }
 
+/* Under `with data...` the data path walked so far (ev->dpath) is read again after a rule's
+ * value is computed (overrides below the rule), so the nested walk must not clobber it. */
+__attribute__((noinline)) static ay_err compute_rule_keep_dpath(struct ay_rego_eval *ev,
+                                                                const struct ay_rego_node *n,
+                                                                struct ay_val *out)
+{
+    const char *saved[AY_LIMIT_REGO_DEPTH];
+    memcpy(saved, ev->dpath, sizeof saved);
+    ay_err e = compute_rule(ev, n, out);
+    memcpy(ev->dpath, saved, sizeof saved);
+    return e;
+}
+
 static ay_err rule_value(struct ay_rego_eval *ev, const struct ay_rego_node *n, struct ay_val *out)
 {
     struct memo *m = &ev->memo[n->memo_idx];
-    bool use_memo = ev->nwith == 0;
+    bool use_memo = ev->wdepth == 0;
     if (use_memo && m->state == 2) {
         *out = m->v;
         return AY_OK;
@@ -1903,7 +2123,7 @@ static ay_err rule_value(struct ay_rego_eval *ev, const struct ay_rego_node *n, 
     if (n->nrules > 0) {
         ev->mod = n->rules[0]->mod->name;
     }
-    ay_err e = compute_rule(ev, n, out);
+    ay_err e = ev->nwith > 0 ? compute_rule_keep_dpath(ev, n, out) : compute_rule(ev, n, out);
     ev->mod = saved_mod;
     m->state = saved;
     ev->depth--;
@@ -1916,6 +2136,11 @@ static ay_err rule_value(struct ay_rego_eval *ev, const struct ay_rego_node *n, 
 }
 
 /* ---- entry points ---- */
+
+void ay_rego_eval_mark_type_error(void *eval)
+{
+    ((struct ay_rego_eval *)eval)->bi_type_err = true;
+}
 
 ay_err ay_rego_eval_new(const struct ay_rego_policy *p, struct ay_arena *arena,
                         const struct ay_rego_eval_opts *o, struct ay_diag *diag,

@@ -20,6 +20,7 @@ struct ay_arena;
 /* One segment of the data tree below `data`. A node with rules is a virtual document. */
 struct ay_rego_node {
     const char *name;
+    size_t name_len;
     struct ay_rego_node *parent;
     struct ay_rego_node **kids;
     size_t nkids;
@@ -70,6 +71,9 @@ AY_MUST_USE ay_err ay_rego_compile_query(const struct ay_rego_policy *p, struct 
 
 /* One evaluation. */
 struct ay_rego_eval;
+/* Called by ay_rego_bi_type_fail through bctx.eval: the builtin error being raised is a type
+ * error (eval_type_error). */
+void ay_rego_eval_mark_type_error(void *eval);
 AY_MUST_USE ay_err ay_rego_eval_new(const struct ay_rego_policy *p, struct ay_arena *arena,
                                     const struct ay_rego_eval_opts *o, struct ay_diag *diag,
                                     struct ay_rego_eval **out);

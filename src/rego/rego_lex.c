@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rego lexer: identifiers, numbers (JSON syntax), "strings" with JSON escapes, `raw strings`,
- * comments (# to end of line) and operators. Records whether a newline precedes each token,
+ * template strings ($"a {expr} b", $`...`: the text parts become tokens of their own and the
+ * expressions are lexed as usual in between), comments (# to end of line) and operators. Records whether a newline precedes each token,
  * because Rego separates body expressions by newlines. Source is untrusted: every byte is
  * checked, positions are reported as line:col (1-based, bytes). */
 #include "rego/rego_ast.h"
@@ -11,6 +12,9 @@
 #include "base/base_buf.h"
 #include "base/base_limits.h"
 #include "base/base_str.h"
+
+/* Template strings nested inside template expressions ($"{$"{x}"}"). */
+#define AY_REGO_TPL_NEST 16
 
 struct lx {
     struct ay_arena *a;
@@ -87,6 +91,59 @@ static ay_err read_u4(struct lx *l, uint32_t *out)
     return AY_OK;
 }
 
+/* One escape sequence (l->pos at the backslash) of a "string", decoded into b. */
+static ay_err lex_escape(struct lx *l, struct ay_buf *b)
+{
+    int e = peekc(l, 1);
+    l->pos += 2;
+    switch (e) {
+    case '"':
+    case '\\':
+    case '/':
+        ay_buf_putc(b, (char)e);
+        break;
+    case 'b':
+        ay_buf_putc(b, '\b');
+        break;
+    case 'f':
+        ay_buf_putc(b, '\f');
+        break;
+    case 'n':
+        ay_buf_putc(b, '\n');
+        break;
+    case 'r':
+        ay_buf_putc(b, '\r');
+        break;
+    case 't':
+        ay_buf_putc(b, '\t');
+        break;
+    case 'u': {
+        uint32_t cp;
+        TRY(read_u4(l, &cp));
+        if (cp >= 0xD800 && cp < 0xDC00 && peekc(l, 0) == '\\' && peekc(l, 1) == 'u') {
+            l->pos += 2;
+            uint32_t lo;
+            TRY(read_u4(l, &lo));
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else {
+                put_utf8(b, 0xFFFD);
+                cp = lo;
+            }
+        }
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
+        }
+        put_utf8(b, cp);
+        break;
+    }
+    default:
+        l->pos -= 2;
+        return lfail(l, "invalid escape in string");
+    }
+    return AY_OK;
+}
+
 static ay_err lex_string(struct lx *l, struct ay_rego_tok *t)
 {
     size_t start = l->pos;
@@ -111,53 +168,7 @@ static ay_err lex_string(struct lx *l, struct ay_rego_tok *t)
             l->pos++;
             continue;
         }
-        int e = peekc(l, 1);
-        l->pos += 2;
-        switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-            ay_buf_putc(&b, (char)e);
-            break;
-        case 'b':
-            ay_buf_putc(&b, '\b');
-            break;
-        case 'f':
-            ay_buf_putc(&b, '\f');
-            break;
-        case 'n':
-            ay_buf_putc(&b, '\n');
-            break;
-        case 'r':
-            ay_buf_putc(&b, '\r');
-            break;
-        case 't':
-            ay_buf_putc(&b, '\t');
-            break;
-        case 'u': {
-            uint32_t cp;
-            TRY(read_u4(l, &cp));
-            if (cp >= 0xD800 && cp < 0xDC00 && peekc(l, 0) == '\\' && peekc(l, 1) == 'u') {
-                l->pos += 2;
-                uint32_t lo;
-                TRY(read_u4(l, &lo));
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                } else {
-                    put_utf8(&b, 0xFFFD);
-                    cp = lo;
-                }
-            }
-            if (cp >= 0xD800 && cp <= 0xDFFF) {
-                cp = 0xFFFD;
-            }
-            put_utf8(&b, cp);
-            break;
-        }
-        default:
-            l->pos -= 2;
-            return lfail(l, "invalid escape in string");
-        }
+        TRY(lex_escape(l, &b));
     }
     TRY(ay_buf_finish(&b));
     if (!ay_utf8_valid(b.ptr ? b.ptr : "", b.len)) {
@@ -165,6 +176,50 @@ static ay_err lex_string(struct lx *l, struct ay_rego_tok *t)
     }
     struct ay_val v = {AY_V_STR, 0, 0, (uint32_t)b.len, {.s = b.ptr ? b.ptr : ""}};
     t->kind = AY_TK_STRING;
+    t->val = v;
+    return AY_OK;
+}
+
+/* Text of a template string up to its next `{expression` or its closing quote (l->pos at the
+ * first text byte). `\{` is a literal brace in both forms; "..." also takes JSON escapes and
+ * stays on one line, `...` takes everything else as it is. */
+static ay_err lex_tpl_text(struct lx *l, bool raw, struct ay_rego_tok *t)
+{
+    struct ay_buf b;
+    ay_buf_init(&b, l->a, AY_LIMIT_REGO_SOURCE);
+    int q = raw ? '`' : '"';
+    for (;;) {
+        int c = peekc(l, 0);
+        if (c < 0 || (c == '\n' && !raw)) {
+            return lfail(l, "non-terminated template string");
+        }
+        if (c == q || c == '{') {
+            break;
+        }
+        if (c == '\\' && peekc(l, 1) == '{') {
+            ay_buf_putc(&b, '{');
+            l->pos += 2;
+            continue;
+        }
+        if (c == '\n') {
+            l->line++;
+            l->line_start = l->pos + 1;
+        } else if (c < 0x20 && !raw) {
+            return lfail(l, "control character in string");
+        }
+        if (c == '\\' && !raw) {
+            TRY(lex_escape(l, &b));
+            continue;
+        }
+        ay_buf_putc(&b, (char)c);
+        l->pos++;
+    }
+    TRY(ay_buf_finish(&b));
+    if (!ay_utf8_valid(b.ptr ? b.ptr : "", b.len)) {
+        return lfail(l, "invalid UTF-8 in string");
+    }
+    struct ay_val v = {AY_V_STR, 0, 0, (uint32_t)b.len, {.s = b.ptr ? b.ptr : ""}};
+    t->kind = AY_TK_TPL_TEXT;
     t->val = v;
     return AY_OK;
 }
@@ -245,8 +300,9 @@ static const struct {
     {"|", AY_TK_BAR},
 };
 
-ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t n,
-                   struct ay_diag *diag, struct ay_rego_tok **out, size_t *out_n)
+ay_err ay_rego_lex(struct ay_arena *a, struct ay_arena *toks_arena, const char *name,
+                   const char *src, size_t n, struct ay_diag *diag, struct ay_rego_tok **out,
+                   size_t *out_n)
 {
     struct lx l = {a, name, src, n, 0, 1, 0, diag};
     if (n > AY_LIMIT_REGO_SOURCE) {
@@ -256,14 +312,56 @@ ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t
     if (!ay_utf8_valid(src, n)) {
         return FAIL(diag, AY_ERR_POLICY_COMPILE, "%s: policy source is not valid UTF-8", name);
     }
-    size_t cap = 256;
+    /* Policies average well over 4 source bytes per token: one allocation, usually. */
+    size_t cap = n / 4 + 64;
     size_t cnt = 0;
     struct ay_rego_tok *toks;
-    TRY(ay_arena_array(a, cap, sizeof *toks, (void **)&toks));
+    TRY(ay_arena_array(toks_arena, cap, sizeof *toks, (void **)&toks));
     bool nl = true;
     bool sp = true;
+    /* Open template strings, innermost last: raw or not, and the depth of `{` inside the
+     * current expression (its `}` at depth 0 returns to the text). */
+    struct {
+        bool raw;
+        uint32_t depth;
+    } tpl[AY_REGO_TPL_NEST];
+    size_t ntpl = 0;
+    bool in_text = false;
     for (;;) {
         int c = peekc(&l, 0);
+        if (in_text) {
+            if (cnt + 1 >= cap) {
+                void *p;
+                TRY(ay_arena_grow(toks_arena, toks, cap * sizeof *toks, cap * 2 * sizeof *toks,
+                                  &p));
+                toks = p;
+                cap *= 2;
+            }
+            struct ay_rego_tok *t = &toks[cnt];
+            memset(t, 0, sizeof *t);
+            t->line = l.line;
+            t->col = (uint32_t)(l.pos - l.line_start + 1);
+            t->text = src + l.pos;
+            size_t start = l.pos;
+            if (c == '{') {
+                t->kind = AY_TK_TPL_OPEN;
+                l.pos++;
+                tpl[ntpl - 1].depth = 0;
+                in_text = false;
+            } else if (c == (tpl[ntpl - 1].raw ? '`' : '"')) {
+                t->kind = AY_TK_TPL_END;
+                l.pos++;
+                ntpl--;
+                in_text = false;
+            } else {
+                TRY(lex_tpl_text(&l, tpl[ntpl - 1].raw, t));
+            }
+            t->len = l.pos - start;
+            cnt++;
+            nl = false;
+            sp = false;
+            continue;
+        }
         if (c == '\n') {
             l.pos++;
             l.line++;
@@ -286,7 +384,8 @@ ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t
         }
         if (cnt + 1 >= cap) {
             void *p;
-            TRY(ay_arena_grow(a, toks, cap * sizeof *toks, cap * 2 * sizeof *toks, &p));
+            TRY(ay_arena_grow(toks_arena, toks, cap * sizeof *toks, cap * 2 * sizeof *toks,
+                                  &p));
             toks = p;
             cap *= 2;
         }
@@ -300,6 +399,9 @@ ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t
         nl = false;
         sp = false;
         size_t start = l.pos;
+        if (c < 0 && ntpl > 0) {
+            return lfail(&l, "non-terminated template string");
+        }
         if (c < 0) {
             t->kind = AY_TK_EOF;
             cnt++;
@@ -312,6 +414,20 @@ ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t
             t->kind = AY_TK_IDENT;
         } else if (ay_is_digit(c)) {
             TRY(lex_number(&l, t));
+        } else if (c == '$' && (peekc(&l, 1) == '"' || peekc(&l, 1) == '`')) {
+            if (ntpl == AY_REGO_TPL_NEST) {
+                return lfail(&l, "template strings nested too deep");
+            }
+            tpl[ntpl].raw = peekc(&l, 1) == '`';
+            tpl[ntpl].depth = 0;
+            ntpl++;
+            in_text = true;
+            l.pos += 2;
+            t->kind = AY_TK_TPL_BEGIN;
+        } else if (ntpl > 0 && c == '}' && tpl[ntpl - 1].depth == 0) {
+            t->kind = AY_TK_TPL_CLOSE;
+            l.pos++;
+            in_text = true;
         } else if (c == '"') {
             TRY(lex_string(&l, t));
         } else if (c == '`') {
@@ -329,6 +445,11 @@ ay_err ay_rego_lex(struct ay_arena *a, const char *name, const char *src, size_t
             }
             if (!found) {
                 return lfail(&l, "illegal token");
+            }
+            if (ntpl > 0 && t->kind == AY_TK_LBRACE) {
+                tpl[ntpl - 1].depth++;
+            } else if (ntpl > 0 && t->kind == AY_TK_RBRACE) {
+                tpl[ntpl - 1].depth--;
             }
         }
         t->len = l.pos - start;

@@ -5,6 +5,7 @@
  * AY_LIMIT_REGO_DEPTH. Errors are "name:line:col: message". */
 #include "rego/rego_ast.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/base_arena.h"
@@ -20,6 +21,7 @@ struct ps {
     size_t depth;
     bool v0;
     bool kw; /* keywords if/contains/in/every enabled */
+    uint32_t ntpl; /* template expressions so far (names of their generated variables) */
 };
 
 static const struct ay_rego_tok *cur(const struct ps *p)
@@ -174,6 +176,7 @@ static ay_err parse_rel(struct ps *p, struct ay_rego_term **out);
 static ay_err parse_and(struct ps *p, struct ay_rego_term **out);
 static ay_err parse_body_until(struct ps *p, uint8_t close, struct ay_rego_body **out);
 static ay_err parse_literal(struct ps *p, struct ay_rego_expr **out);
+static ay_err elem_tail(struct ps *p, struct ay_rego_term **io);
 
 
 static ay_err parse_terms_until(struct ps *p, uint8_t close, struct plist *l)
@@ -216,6 +219,7 @@ static ay_err parse_array(struct ps *p, struct ay_rego_term **out)
             TRY(parse_and(p, &r));
             TRY(mk_call(p, "or", op, first, r, &first));
         }
+        TRY(elem_tail(p, &first));
         TRY(plist_push(p, &l, first));
         if (accept(p, AY_TK_COMMA)) {
             TRY(parse_terms_until(p, AY_TK_RBRACK, &l));
@@ -249,6 +253,7 @@ static ay_err parse_brace(struct ps *p, struct ay_rego_term **out)
     if (accept(p, AY_TK_COLON)) {
         struct ay_rego_term *v;
         TRY(parse_and(p, &v));
+        TRY(elem_tail(p, &v));
         if (accept(p, AY_TK_BAR)) {
             TRY(new_term(p, AY_RT_OCOMP, at, &t));
             t->head = first;
@@ -286,6 +291,7 @@ static ay_err parse_brace(struct ps *p, struct ay_rego_term **out)
         return AY_OK;
     }
     struct plist l = {0};
+    TRY(elem_tail(p, &first));
     TRY(plist_push(p, &l, first));
     if (accept(p, AY_TK_COMMA)) {
         TRY(parse_terms_until(p, AY_TK_RBRACE, &l));
@@ -419,14 +425,97 @@ static bool is_reserved(const struct ps *p, const struct ay_rego_tok *t)
 
 /* A keyword directly followed by '(' '.' or '[' is a name: the builtin `contains(s, t)` and
  * keyword refs (`input.in`, `as.foo`; OPA 1.6 keywordrefs). */
+/* A keyword directly followed by '.' is the first segment of a ref (`not.foo`, `if.bar`,
+ * `true.f(x)`): OPA's parser takes it as a name there. */
+static bool dot_next(const struct ps *p)
+{
+    const struct ay_rego_tok *n = peek_at(p, 1);
+    return n->kind == AY_TK_DOT && !n->sp_before;
+}
+
 static bool kw_as_name(const struct ps *p)
 {
     const struct ay_rego_tok *t = cur(p);
     const struct ay_rego_tok *n = peek_at(p, 1);
-    if (is_ident(t, "not") || is_ident(t, "some") || is_ident(t, "every") || n->sp_before) {
+    if (n->sp_before) {
         return false;
     }
+    if (is_ident(t, "not") || is_ident(t, "some") || is_ident(t, "every")) {
+        return n->kind == AY_TK_DOT;
+    }
     return n->kind == AY_TK_LPAREN || n->kind == AY_TK_DOT || n->kind == AY_TK_LBRACK;
+}
+
+/* A template string (current token AY_TK_TPL_BEGIN) becomes
+ * internal.template_string([part, ...]): text parts are strings, each {expr} part is the
+ * array comprehension [$N | $N = expr] (with the expression's `with` modifiers), so an undefined
+ * expression gives [] ("<undefined>") and variables are captured as in any comprehension. The
+ * generated variable names start with '$', which no Rego identifier can. */
+static ay_err parse_template(struct ps *p, struct ay_rego_term **out)
+{
+    const struct ay_rego_tok *at = cur(p);
+    adv(p);
+    struct plist parts = {0};
+    while (cur(p)->kind != AY_TK_TPL_END) {
+        const struct ay_rego_tok *t = cur(p);
+        if (t->kind == AY_TK_TPL_TEXT) {
+            struct ay_rego_term *x;
+            TRY(new_term(p, AY_RT_VAL, t, &x));
+            x->val = t->val;
+            TRY(plist_push(p, &parts, x));
+            adv(p);
+            continue;
+        }
+        if (t->kind != AY_TK_TPL_OPEN) {
+            return perr(p, "expected template text or '{'");
+        }
+        adv(p);
+        struct ay_rego_expr *e;
+        TRY(parse_literal(p, &e));
+        TRY(expect(p, AY_TK_TPL_CLOSE, "expected '}' closing the template expression"));
+        if (e->kind != AY_RE_TERM) {
+            return perr(p, "a template expression must be a term");
+        }
+        char nm[16];
+        int nl = snprintf(nm, sizeof nm, "$%u", p->ntpl++);
+        char *name;
+        TRY(ay_arena_strndup(p->a, nm, (size_t)nl, &name));
+        struct ay_rego_term *v1;
+        struct ay_rego_term *v2;
+        TRY(new_term(p, AY_RT_VAR, t, &v1));
+        v1->name = name;
+        v1->name_len = (size_t)nl;
+        TRY(new_term(p, AY_RT_VAR, t, &v2));
+        v2->name = name;
+        v2->name_len = (size_t)nl;
+        e->kind = AY_RE_UNIFY;
+        e->b = e->a;
+        e->a = v1;
+        struct ay_rego_body *b;
+        TRY(ay_arena_alloc(p->a, sizeof *b, (void **)&b));
+        TRY(ay_arena_array(p->a, 1, sizeof *b->exprs, (void **)&b->exprs));
+        b->exprs[0] = e;
+        b->n = 1;
+        struct ay_rego_term *comp;
+        TRY(new_term(p, AY_RT_ACOMP, t, &comp));
+        comp->head = v2;
+        comp->body = b;
+        TRY(plist_push(p, &parts, comp));
+    }
+    adv(p);
+    struct ay_rego_term *arr;
+    TRY(new_term(p, AY_RT_ARR, at, &arr));
+    arr->items = (struct ay_rego_term **)parts.v;
+    arr->n = parts.n;
+    struct ay_rego_term *call;
+    TRY(new_term(p, AY_RT_CALL, at, &call));
+    call->name = "internal.template_string";
+    call->name_len = strlen(call->name);
+    TRY(ay_arena_array(p->a, 1, sizeof *call->items, (void **)&call->items));
+    call->items[0] = arr;
+    call->n = 1;
+    *out = call;
+    return AY_OK;
 }
 
 static ay_err parse_primary(struct ps *p, struct ay_rego_term **out)
@@ -443,6 +532,9 @@ static ay_err parse_primary(struct ps *p, struct ay_rego_term **out)
         break;
     case AY_TK_LBRACK:
         TRY(parse_array(p, &r));
+        break;
+    case AY_TK_TPL_BEGIN:
+        TRY(parse_template(p, &r));
         break;
     case AY_TK_LBRACE:
         TRY(parse_brace(p, &r));
@@ -470,11 +562,11 @@ static ay_err parse_primary(struct ps *p, struct ay_rego_term **out)
         return AY_OK;
     }
     case AY_TK_IDENT:
-        if (is_ident(t, "true") || is_ident(t, "false")) {
+        if ((is_ident(t, "true") || is_ident(t, "false")) && !dot_next(p)) {
             TRY(new_term(p, AY_RT_VAL, t, &r));
             r->val = ay_val_bool(is_ident(t, "true"));
             adv(p);
-        } else if (is_ident(t, "null")) {
+        } else if (is_ident(t, "null") && !dot_next(p)) {
             TRY(new_term(p, AY_RT_VAL, t, &r));
             r->val = ay_val_null();
             adv(p);
@@ -580,10 +672,11 @@ static ay_err parse_or(struct ps *p, struct ay_rego_term **out)
     return AY_OK;
 }
 
-static ay_err parse_rel(struct ps *p, struct ay_rego_term **out)
+/* The comparison operators after a parsed left operand l (also used where a collection
+ * element was parsed at a tighter level to look for `|` or `:` first). */
+static ay_err rel_tail(struct ps *p, struct ay_rego_term **io)
 {
-    struct ay_rego_term *l;
-    TRY(parse_or(p, &l));
+    struct ay_rego_term *l = *io;
     for (;;) {
         const struct ay_rego_tok *op = cur(p);
         const char *fn = infix(p, AY_TK_EQ)    ? "equal"
@@ -601,7 +694,27 @@ static ay_err parse_rel(struct ps *p, struct ay_rego_term **out)
         TRY(parse_or(p, &r));
         TRY(mk_call(p, fn, op, l, r, &l));
     }
-    *out = l;
+    *io = l;
+    return AY_OK;
+}
+
+static ay_err parse_rel(struct ps *p, struct ay_rego_term **out)
+{
+    TRY(parse_or(p, out));
+    return rel_tail(p, out);
+}
+
+/* Comparisons and `x in xs` after an element parsed with parse_and (arrays, sets, objects). */
+static ay_err elem_tail(struct ps *p, struct ay_rego_term **io)
+{
+    TRY(rel_tail(p, io));
+    while (is_kw(p, cur(p), "in") && !cur(p)->nl_before) {
+        const struct ay_rego_tok *op = cur(p);
+        adv(p);
+        struct ay_rego_term *r;
+        TRY(parse_rel(p, &r));
+        TRY(mk_call(p, "internal.member_2", op, *io, r, io));
+    }
     return AY_OK;
 }
 
@@ -767,11 +880,11 @@ static ay_err parse_literal(struct ps *p, struct ay_rego_expr **out)
     TRY(enter(p));
     const struct ay_rego_tok *at = cur(p);
     struct ay_rego_expr *e;
-    if (is_ident(at, "some")) {
+    if (is_ident(at, "some") && !dot_next(p)) {
         TRY(parse_some(p, &e));
-    } else if (is_kw(p, at, "every")) {
+    } else if (is_kw(p, at, "every") && !dot_next(p)) {
         TRY(parse_every(p, &e));
-    } else if (is_ident(at, "not")) {
+    } else if (is_ident(at, "not") && !dot_next(p)) {
         adv(p);
         TRY(new_expr(p, AY_RE_NOT, at, &e));
         TRY(parse_expr(p, &e->sub));
@@ -779,7 +892,7 @@ static ay_err parse_literal(struct ps *p, struct ay_rego_expr **out)
         TRY(parse_expr(p, &e));
     }
     struct plist w = {0};
-    while (is_ident(cur(p), "with")) {
+    while (is_ident(cur(p), "with") && !dot_next(p)) {
         adv(p);
         struct ay_rego_with *wi;
         TRY(ay_arena_alloc(p->a, sizeof *wi, (void **)&wi));
@@ -887,12 +1000,34 @@ static ay_err parse_path(struct ps *p, struct slist *l)
 
 static ay_err parse_rule_body(struct ps *p, struct ay_rego_body **out)
 {
-    if (is_kw(p, cur(p), "if")) {
+    if (is_kw(p, cur(p), "if") && !dot_next(p)) {
         adv(p);
         if (cur(p)->kind == AY_TK_LBRACE) {
-            /* `if {` starts a body, not an object or set literal. */
+            /* `if {` starts a body, not an object or set literal; unless it cannot be one
+             * (`if {k: v | ...}`): then, as OPA, the braces are a term (backtrack). */
+            size_t save = p->i;
+            size_t save_depth = p->depth;
             adv(p);
-            return parse_body_until(p, AY_TK_RBRACE, out);
+            ay_err e = parse_body_until(p, AY_TK_RBRACE, out);
+            if (e != AY_ERR_POLICY_COMPILE) {
+                return e;
+            }
+            struct ay_diag first = *p->diag;
+            p->i = save;
+            p->depth = save_depth;
+            ay_diag_clear(p->diag);
+            struct ay_rego_expr *x;
+            if (parse_literal(p, &x) != AY_OK) {
+                *p->diag = first; /* report the body's error */
+                return AY_ERR_POLICY_COMPILE;
+            }
+            struct ay_rego_body *b;
+            TRY(ay_arena_alloc(p->a, sizeof *b, (void **)&b));
+            TRY(ay_arena_array(p->a, 1, sizeof *b->exprs, (void **)&b->exprs));
+            b->exprs[0] = x;
+            b->n = 1;
+            *out = b;
+            return AY_OK;
         }
         struct ay_rego_expr *e;
         TRY(parse_literal(p, &e));
@@ -923,7 +1058,7 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
     r->line = at->line;
     r->col = at->col;
     r->mod = m;
-    if (is_ident(at, "default")) {
+    if (is_ident(at, "default") && !dot_next(p)) {
         r->is_default = true;
         adv(p);
     }
@@ -1034,7 +1169,7 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
     TRY(parse_rule_body(p, &r->body));
     /* else chain */
     struct ay_rego_rule *last = r;
-    while (is_ident(cur(p), "else")) {
+    while (is_ident(cur(p), "else") && !dot_next(p)) {
         if (r->kind != AY_RR_COMPLETE && r->kind != AY_RR_FUNC) {
             return perr(p, "else is only allowed on complete rules and functions");
         }
@@ -1104,11 +1239,12 @@ static ay_err parse_import(struct ps *p, struct ay_rego_module *m, struct plist 
     return plist_push(p, imps, im);
 }
 
-ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *src, size_t n,
-                            bool v0, struct ay_diag *diag, struct ay_rego_module **out)
+static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
 {
-    struct ps p = {a, name, NULL, 0, 0, diag, 0, v0, !v0};
-    TRY(ay_rego_lex(a, name, src, n, diag, &p.t, &p.nt));
+    struct ps p = *pp;
+    struct ay_arena *a = p.a;
+    const char *name = p.name;
+    bool v0 = p.v0;
     struct ay_rego_module *m;
     TRY(ay_arena_alloc(a, sizeof *m, (void **)&m));
     m->name = name;
@@ -1122,12 +1258,12 @@ ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *sr
     m->pkg = pkg.v;
     m->npkg = pkg.n;
     struct plist imps = {0};
-    while (is_ident(cur(&p), "import")) {
+    while (is_ident(cur(&p), "import") && !dot_next(&p)) {
         TRY(parse_import(&p, m, &imps));
     }
     struct plist rules = {0};
     while (cur(&p)->kind != AY_TK_EOF) {
-        if (is_ident(cur(&p), "import")) {
+        if (is_ident(cur(&p), "import") && !dot_next(&p)) {
             return perr(&p, "imports must come before rules");
         }
         struct ay_rego_rule *r = NULL;
@@ -1153,10 +1289,26 @@ ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *sr
     return AY_OK;
 }
 
+/* The tokens live in a scratch arena dropped after parsing: the AST keeps only what it points
+ * to (source text, decoded strings in a), so the policy holds no token array. */
+ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *src, size_t n,
+                            bool v0, struct ay_diag *diag, struct ay_rego_module **out)
+{
+    struct ps p = {a, name, NULL, 0, 0, diag, 0, v0, !v0, 0};
+    struct ay_arena *scratch;
+    ay_arena_new(AY_LIMIT_REQUEST_ARENA, &scratch);
+    ay_err e = ay_rego_lex(a, scratch, name, src, n, diag, &p.t, &p.nt);
+    if (e == AY_OK) {
+        e = parse_module_toks(&p, out);
+    }
+    ay_arena_free(scratch);
+    return e;
+}
+
 ay_err ay_rego_parse_query(struct ay_arena *a, const char *src, size_t n, struct ay_diag *diag,
                            struct ay_rego_body **out)
 {
-    struct ps p = {a, "query", NULL, 0, 0, diag, 0, false, true};
-    TRY(ay_rego_lex(a, "query", src, n, diag, &p.t, &p.nt));
+    struct ps p = {a, "query", NULL, 0, 0, diag, 0, false, true, 0};
+    TRY(ay_rego_lex(a, a, "query", src, n, diag, &p.t, &p.nt));
     return parse_body_until(&p, AY_TK_EOF, out);
 }

@@ -99,6 +99,33 @@ static void test_uuid_graph(void **state)
          "{\"b\", \"d\", \"e\", \"f\"}"},
         {"graph.reachable", "[{\"a\": 1}, [\"a\"]]", "error:"},
         {"graph.reachable", "[[], [\"a\"]]", "error:operand 1 must be object"},
+        /* graph.reachable_paths (OPA folder reachable) */
+        {"graph.reachable_paths", "[{}, {\"$set\": [\"a\"]}]", "[]"},
+        {"graph.reachable_paths", "[{\"a\": [\"b\"], \"b\": [\"c\"], \"c\": [\"a\"]}, [\"a\"]]",
+         "[[\"a\", \"b\", \"c\"]]"},
+        {"graph.reachable_paths", "[{\"a\": [\"b\", \"c\"], \"b\": [\"c\"], \"c\": []}, [\"a\"]]",
+         "[[\"a\", \"b\", \"c\"], [\"a\", \"c\"]]"},
+        {"graph.reachable_paths", "[{\"a\": [\"b\"], \"b\": [\"nonexistent\"]}, [\"a\", \"b\"]]",
+         "[[\"a\", \"b\"], [\"b\"]]"},
+        {"graph.reachable_paths", "[{\"a\": null}, [\"a\"]]", "[[\"a\"]]"},
+        {"graph.reachable_paths",
+         "[{\"one\": [\"two\", \"five\"], \"two\": [\"four\"], \"three\": [\"\"], "
+         "\"four\": [\"three\"], \"five\": [\"seven\", \"six\"], \"six\": [\"nine\", "
+         "\"seven\"], \"seven\": [\"eight\"], \"eight\": [\"three\"], \"nine\": [\"\"]}, "
+         "[\"one\"]]",
+         "[[\"one\", \"five\", \"seven\", \"eight\", \"three\"], [\"one\", \"five\", "
+         "\"six\"], [\"one\", \"five\", \"six\", \"nine\"], [\"one\", \"two\", \"four\", "
+         "\"three\"]]"},
+        {"graph.reachable_paths", "[{\"a\": []}, \"a\"]",
+         "error:operand 2 must be one of {array, set}"},
+        {"graph.reachable_paths", "[1, [1]]", "error:operand 1 must be object"},
+        {"graph.reachable_paths", "[{\"a\": 1}, [\"a\"]]", "error:"},
+        /* rand.intn: bounds (the per-evaluation memo lives in the evaluator) */
+        {"rand.intn", "[\"k\", 0]", "0"},
+        {"rand.intn", "[\"k\", 1]", "0"},
+        {"rand.intn", "[\"k\", -1]", "0"},
+        {"rand.intn", "[\"k\", 1.5]", "error:operand 2 must be integer number"},
+        {"rand.intn", "[1, 2]", "error:operand 1 must be string"},
     };
     bt_run(c, sizeof c / sizeof c[0]);
     /* a random v4 UUID: 36 characters, version nibble 4, variant 8-b */
@@ -106,6 +133,37 @@ static void test_uuid_graph(void **state)
     assert_int_equal(strlen(u), 38);
     assert_int_equal(u[15], '4');
     assert_non_null(strchr("89ab", u[20]));
+    /* rand.intn stays in [0, |n|) */
+    for (int i = 0; i < 200; i++) {
+        const char *r = bt_call("rand.intn", i % 2 == 0 ? "[\"k\", 7]" : "[\"k\", -7]");
+        assert_int_equal(strlen(r), 1);
+        assert_true(r[0] >= '0' && r[0] <= '6');
+    }
+
+    /* a deep chain ends with a builtin error, not a stack overflow */
+    enum { CHAIN = 1000 };
+    static struct ay_kv kv[CHAIN];
+    static char names[CHAIN + 1][8];
+    for (int i = 0; i <= CHAIN; i++) {
+        (void)snprintf(names[i], sizeof names[i], "n%04d", i);
+    }
+    for (int i = 0; i < CHAIN; i++) {
+        kv[i].k = ay_val_str_static(names[i]);
+        struct ay_val next = ay_val_str_static(names[i + 1]);
+        assert_int_equal(ay_val_array(bt_arena, &next, 1, &kv[i].v), AY_OK);
+    }
+    struct ay_val args[2];
+    assert_int_equal(ay_val_object(bt_arena, kv, CHAIN, false, &args[0]), AY_OK);
+    struct ay_val start = ay_val_str_static(names[0]);
+    assert_int_equal(ay_val_array(bt_arena, &start, 1, &args[1]), AY_OK);
+    const struct ay_rego_bi *bi = ay_rego_bi_find("graph.reachable_paths", 21, 2);
+    assert_non_null(bi);
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    struct ay_rego_bctx bc = {bt_arena, &d, bt_now_ns, "graph.reachable_paths", NULL};
+    struct ay_val out = ay_val_undef();
+    assert_int_not_equal(bi->fn(&bc, args, 2, &out), AY_OK);
+    assert_non_null(strstr(ay_diag_message(&d), "longer than"));
 }
 
 int main(void)

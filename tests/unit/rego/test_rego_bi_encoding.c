@@ -2,6 +2,7 @@
 /* Encoding and regex builtins: cases from OPA's conformance folders base64builtins,
  * base64urlbuiltins, hexbuiltins, jsonbuiltins, urlbuiltins, regex* (expected values written
  * out by hand), plus the RE2-syntax checks of REGO.md 3.4. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,6 +165,63 @@ static void test_regex(void **state)
     bt_run(c, sizeof c / sizeof c[0]);
 }
 
+/* The compiled-regex cache: repeated patterns, more distinct patterns than the cache holds,
+ * errors never cached, and threads matching the same cached patterns at once. */
+static void test_regex_cache(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(bt_call("regex.match", "[\"^a(b+)c$\", \"abbc\"]"), "true");
+        assert_string_equal(bt_call("regex.match", "[\"^a(b+)c$\", \"ac\"]"), "false");
+        assert_non_null(strstr(bt_call("regex.match", "[\"a(\", \"x\"]"), "error parsing regexp"));
+    }
+    char args[128];
+    for (int i = 0; i < 300; i++) {
+        (void)snprintf(args, sizeof args, "[\"^x%d$\", \"x%d\"]", i, i);
+        assert_string_equal(bt_call("regex.match", args), "true");
+        (void)snprintf(args, sizeof args, "[\"^x%d$\", \"x%dy\"]", i, i);
+        assert_string_equal(bt_call("regex.match", args), "false");
+    }
+    assert_string_equal(bt_call("regex.find_n", "[\"b+\", \"abbcb\", -1]"), "[\"bb\", \"b\"]");
+}
+
+static void *regex_thread(void *arg)
+{
+    (void)arg;
+    struct ay_arena *a = NULL;
+    ay_arena_new((size_t)16 * 1024 * 1024, &a);
+    const struct ay_rego_bi *bi = ay_rego_bi_find("regex.match", 11, 2);
+    int bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        struct ay_diag d;
+        ay_diag_clear(&d);
+        struct ay_rego_bctx bc = {a, &d, 0, "regex.match", NULL};
+        struct ay_val args[2] = {ay_val_str_static("^[a-z]+-[0-9]{2,4}$"),
+                                 ay_val_str_static(i % 2 == 0 ? "abc-123" : "abc-1")};
+        struct ay_val out = ay_val_undef();
+        if (bi == NULL || bi->fn(&bc, args, 2, &out) != AY_OK || out.kind != AY_V_BOOL ||
+            out.u.b != (i % 2 == 0)) {
+            bad++;
+        }
+    }
+    ay_arena_free(a);
+    return bad == 0 ? NULL : (void *)1;
+}
+
+static void test_regex_threads(void **state)
+{
+    (void)state;
+    pthread_t t[4];
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, regex_thread, NULL), 0);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        void *rv = NULL;
+        assert_int_equal(pthread_join(t[i], &rv), 0);
+        assert_null(rv);
+    }
+}
+
 static void test_yaml(void **state)
 {
     (void)state;
@@ -194,8 +252,9 @@ static void test_yaml(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base64_hex), cmocka_unit_test(test_json),
-        cmocka_unit_test(test_urlquery),   cmocka_unit_test(test_regex),
+        cmocka_unit_test(test_base64_hex),  cmocka_unit_test(test_json),
+        cmocka_unit_test(test_urlquery),    cmocka_unit_test(test_regex),
+        cmocka_unit_test(test_regex_cache), cmocka_unit_test(test_regex_threads),
         cmocka_unit_test(test_yaml),
     };
     return cmocka_run_group_tests(tests, NULL, bt_teardown);

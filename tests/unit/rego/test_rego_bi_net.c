@@ -48,6 +48,26 @@ static void test_glob(void **state)
          "error:pattern too complex"},
         {"glob.match", "[\"a\", 1, \"a\"]", "error:"},
         {"glob.quote_meta", "[\"*.github.com\"]", "\"\\\\*.github.com\""},
+        /* regex.globs_match (OPA folder globsmatch, plus edge cases) */
+        {"regex.globs_match", "[\"a.a.[0-9]+z\", \".b.b2359825792*594823z\"]", "true"},
+        {"regex.globs_match", "[\"[a-z]+\", \"[0-9]*\"]", "false"},
+        {"regex.globs_match", "[\"[a-z]+\\\\[[0-9]+\\\\]\", \"foo\\\\[1\\\\]\"]", "true"},
+        {"regex.globs_match", "[\"[a-z]+\\\\[[0-9]+\\\\]\", \"foo[\\\"bar\\\"]\"]", "false"},
+        {"regex.globs_match", "[\"b.*\", \"bar\"]", "true"},
+        {"regex.globs_match", "[\"a+\", \"b*\"]", "false"},
+        {"regex.globs_match", "[\"a*\", \"b*\"]", "true"},
+        {"regex.globs_match", "[\"ab+c\", \"abbbc\"]", "true"},
+        {"regex.globs_match", "[\"ab+c\", \"ac\"]", "false"},
+        {"regex.globs_match", "[\"[^a]\", \"[a]\"]", "false"},
+        {"regex.globs_match", "[\"[^a]\", \"[a-b]\"]", "true"},
+        {"regex.globs_match", "[\"[^a-z]\", \"[^0-9]\"]", "true"},
+        {"regex.globs_match", "[\"\", \"\"]", "true"},
+        {"regex.globs_match", "[\"pqrs]\", \"[a-b]+\"]",
+         "error:input:pqrs], pos:5, set-close ']' with no preceding '[': the input provided is "
+         "invalid"},
+        {"regex.globs_match", "[\"[ab\", \"a\"]", "error:set-open '['"},
+        {"regex.globs_match", "[\"*a\", \"a\"]", "error:modifier '*' without a preceding"},
+        {"regex.globs_match", "[1, \"a\"]", "error:operand 1 must be string"},
         {"glob.quote_meta", "[\"[a]{b}?\"]", "\"\\\\[a\\\\]\\\\{b\\\\}\\\\?\""},
     };
     bt_run(c, sizeof c / sizeof c[0]);

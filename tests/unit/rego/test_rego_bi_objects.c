@@ -121,6 +121,16 @@ static void test_json_patch(void **state)
          "[{\"foo\": [1, 2]}, [{\"op\": \"add\", \"path\": \"/foo/-\", \"value\": "
          "3}]]",
          "{\"foo\": [1, 2, 3]}"},
+        /* OPA jsonpatch/set-failure add-with-mismatched-key-value: a set member added by path
+         * must equal the value */
+        {"json.patch",
+         "[{\"foo\": {\"$set\": [\"a\", \"b\"]}}, [{\"op\": \"add\", \"path\": \"foo/d\", "
+         "\"value\": \"e\"}]]",
+         "undefined"},
+        {"json.patch",
+         "[{\"foo\": {\"$set\": [\"a\", \"b\"]}}, [{\"op\": \"add\", \"path\": \"foo/d\", "
+         "\"value\": \"d\"}]]",
+         "{\"foo\": {\"a\", \"b\", \"d\"}}"},
         {"json.patch", "[{\"baz\": 1, \"foo\": 2}, [{\"op\": \"remove\", \"path\": \"/baz\"}]]",
          "{\"foo\": 2}"},
         {"json.patch",

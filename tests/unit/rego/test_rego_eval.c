@@ -209,6 +209,56 @@ static void test_builtin_errors(void **state)
     ay_rego_policy_release(p);
 }
 
+/* Type errors are eval_type_error (ay_rego_bi_type_fail), other builtin errors
+ * eval_builtin_error; non-deterministic builtins give one value per arguments. */
+static void test_builtin_error_codes(void **state)
+{
+    (void)state;
+    struct ay_rego_policy *p = compile_ok(
+        "package t\nx := 1 / 0\ny := 1 + \"a\"\n"
+        "u := uuid.rfc4122(\"k\") == uuid.rfc4122(\"k\")\n", NULL);
+    const char *got = rule(p, "data.t.x", NULL, true);
+    assert_non_null(strstr(got, "eval_builtin_error"));
+    got = rule(p, "data.t.y", NULL, true);
+    assert_non_null(strstr(got, "eval_type_error"));
+    assert_string_equal(rule(p, "data.t.u", NULL, false), "true");
+    ay_rego_policy_release(p);
+}
+
+/* `with`: rule values are not reused across scopes; data overrides stack and reach below
+ * packages and rules. */
+static void test_with_scopes(void **state)
+{
+    (void)state;
+    const char *src = "package t\n"
+                      "lb := input\n"
+                      "p if { lb with input as true; lb == false with input as false }\n"
+                      "r := data.test\n"
+                      "q := x if { r = x with data.test.a.c as 2 }\n"
+                      "s := x if { q = x with data.test.a.b as 1 }\n"
+                      "fp := foo if { some foo; foo == input.foos[foo] }\n"
+                      "d := data[2]\n";
+    check(src, "data.t.p", NULL, "true");
+    check(src, "data.t.s", NULL, "{\"a\":{\"b\":1,\"c\":2}}");
+    check(src, "data.t.fp", "{\"foos\": [2, 1, 0]}", "1");
+}
+
+/* Template strings and keywords used as ref heads. */
+static void test_templates_and_keyword_refs(void **state)
+{
+    (void)state;
+    const char *src = "package t\n"
+                      "a := \"foo\"\n"
+                      "p := $\"{a} {[1, \"x\"]} {set()} {input.nope} \\{x} {$\"<{1 + 1}>\"}\"\n"
+                      "m := $`a\n{a}`\n"
+                      "not.foo := 1\n"
+                      "k if { not.foo == 1; true.f(1) == 2 }\n"
+                      "true.f(x) := x + 1\n";
+    check(src, "data.t.p", "{}", "\"foo [1, \\\"x\\\"] set() <undefined> {x} <2>\"");
+    check(src, "data.t.m", NULL, "\"a\\nfoo\"");
+    check(src, "data.t.k", NULL, "true");
+}
+
 static ay_err rv(void *arg, const char *const *args, size_t n, struct ay_buf *out,
                  struct ay_diag *d)
 {
@@ -357,6 +407,9 @@ int main(void)
         cmocka_unit_test(test_iteration),
         cmocka_unit_test(test_ref_heads_and_mocks),
         cmocka_unit_test(test_builtin_errors),
+        cmocka_unit_test(test_builtin_error_codes),
+        cmocka_unit_test(test_with_scopes),
+        cmocka_unit_test(test_templates_and_keyword_refs),
         cmocka_unit_test(test_host_builtin),
         cmocka_unit_test(test_print_and_query),
         cmocka_unit_test(test_limits),
