@@ -372,6 +372,11 @@ int ay_cli_verify(int argc, char **argv)
         goto out;
     }
     tee = ay_tee_find(a.tee);
+    if (tee == NULL && ay_tee_unsupported(a.tee) != NULL) {
+        fprintf(stderr, "assay verify: tee `%s` (%s) is not supported by assay\n", a.tee,
+                ay_tee_unsupported(a.tee));
+        goto out;
+    }
     if (tee == NULL) {
         fprintf(stderr, "assay verify: unknown TEE %s; known:", a.tee);
         for (const struct ay_tee *const *t = ay_tee_all(); *t != NULL; t++) {

@@ -51,4 +51,8 @@ const struct ay_tee *ay_tee_find(const char *name);
 /* Every registered verifier, NULL-terminated. */
 const struct ay_tee *const *ay_tee_all(void);
 
+/* For a TEE name that Trustee knows but assay does not verify (yet): what it is, for a clear
+ * "not supported" error (issue: `se` must not look like a typo). NULL for other names. */
+const char *ay_tee_unsupported(const char *name);
+
 #endif

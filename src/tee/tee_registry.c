@@ -33,3 +33,24 @@ const struct ay_tee *const *ay_tee_all(void)
 {
     return all;
 }
+
+/* Trustee's wire names (kbs-types `Tee`) with no verifier in assay. */
+static const struct {
+    const char *name;
+    const char *what;
+} unsupported[] = {
+    {"se", "IBM Secure Execution"},
+    {"hygondcu", "Hygon DCU"},
+    {"nvidia", "NVIDIA GPU"},
+    {"nvidia-dpu", "NVIDIA DPU"},
+};
+
+const char *ay_tee_unsupported(const char *name)
+{
+    for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
+        if (strcmp(unsupported[i].name, name) == 0) {
+            return unsupported[i].what;
+        }
+    }
+    return NULL;
+}

@@ -106,6 +106,11 @@ def checks(A, d):
         rc, _, _ = run(A, *args)
         check(rc == 2, "usage/io error exits 2: " + what)
 
+    # A TEE Trustee knows but assay does not verify: a specific "not supported", not "unknown".
+    rc, _, err = run(A, "verify", "--tee", "se", "--evidence", ev)
+    check(rc == 2 and "IBM Secure Execution" in err and "not supported" in err,
+          "se is reported as not supported")
+
     # Malformed evidence is a reject, not a usage error.
     bad = os.path.join(d, "bad.json")
     with open(bad, "w") as f:
