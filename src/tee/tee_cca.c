@@ -932,6 +932,10 @@ static ay_err run(struct ay_ctx *ctx, const struct ay_tee_input *in, struct cca_
     if (claims == NULL) {
         return FAIL(d, AY_ERR_INTERNAL, "cca: cannot build claims");
     }
+    /* Beyond Trustee (which discards them): the AR4SI trust vectors of the appraisal, as EAR
+     * submods, under cca.appraisal; a policy may copy them into its trust claims (the EAR hints
+     * of docs/API.md). */
+    json_object_set_new(claims, "appraisal", ay_cca_appraisal_json(appraisal));
     *out_claims = claims;
     return AY_OK;
 }

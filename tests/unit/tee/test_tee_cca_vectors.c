@@ -120,6 +120,12 @@ static void test_cca1_trustee_token(void **state)
     if (e != AY_OK) {
         fail_msg("CCA1 with rvstore.json: %s", r.msg);
     }
+    /* The appraisal reaches the claims (cca.appraisal) as EAR submods a policy can use. */
+    json_t *ap = json_object_get(json_object_get(r.claims, "appraisal"), "CCA_REALM");
+    assert_string_equal(json_string_value(json_object_get(ap, "ear.status")), "affirming");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(ap, "ear.trustworthiness-vector"), "instance-identity")),
+                     2);
     json_decref(r.claims);
     assert_true(r.appraisal.platform_matched);
     assert_true(r.appraisal.realm_matched);
