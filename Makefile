@@ -16,6 +16,7 @@ test: lint test-release test-asan
 
 lint:
 	@scripts/check-banned.sh
+	@scripts/check-limits.sh
 
 test-dev:
 	@scripts/bootstrap
