@@ -6,6 +6,7 @@
 #ifndef AY_TESTS_CRYPTO_DCAP_TESTPKI_H
 #define AY_TESTS_CRYPTO_DCAP_TESTPKI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "base/base_time.h"
 
 /* ---- a tiny byte writer ---- */
 
@@ -199,8 +202,8 @@ static X509 *tpki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
     X509_set_version(x, 2);
     ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
     tpki_name(X509_get_subject_name(x), cn);
-    X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer)
-                                           : X509_get_subject_name(x));
+    X509_set_issuer_name(x,
+                         issuer != NULL ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
     ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb);
     ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na);
     X509_set_pubkey(x, key);
@@ -209,7 +212,8 @@ static X509 *tpki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
         tpki_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
     }
     tpki_ext(x, x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-    tpki_ext(x, x, NID_key_usage, ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+    tpki_ext(x, x, NID_key_usage,
+             ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
     if (sgx_ext != NULL) {
         ASN1_OBJECT *o = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
         ASN1_OCTET_STRING *s = ASN1_OCTET_STRING_new();
@@ -304,7 +308,7 @@ static void tpki_xy(EVP_PKEY *k, uint8_t out[64])
 
 /* ---- the PKI ---- */
 
-#define TPKI_T0 ((int64_t)1700000000) /* 2023-11-14, "now" of the tests */
+#define TPKI_T0  ((int64_t)1700000000) /* 2023-11-14, "now" of the tests */
 #define TPKI_DAY ((int64_t)86400)
 
 struct tpki {
@@ -328,12 +332,12 @@ static void tpki_init(struct tpki *t, const struct tpck *pck, long revoke_leaf)
     int64_t y = 365 * TPKI_DAY;
     t->root = tpki_cert("Test SGX Root CA", t->root_k, NULL, t->root_k, 1, TPKI_T0 - 5 * y,
                         TPKI_T0 + 20 * y, true, NULL);
-    t->ca = tpki_cert("Intel SGX PCK Platform CA", t->ca_k, t->root, t->root_k, 2,
-                      TPKI_T0 - 4 * y, TPKI_T0 + 10 * y, true, NULL);
+    t->ca = tpki_cert("Intel SGX PCK Platform CA", t->ca_k, t->root, t->root_k, 2, TPKI_T0 - 4 * y,
+                      TPKI_T0 + 10 * y, true, NULL);
     struct tw ext = {0};
     tpki_sgx_ext(pck, &ext);
-    t->leaf = tpki_cert("Intel SGX PCK Certificate", t->leaf_k, t->ca, t->ca_k, 77,
-                        TPKI_T0 - y, TPKI_T0 + y, false, &ext);
+    t->leaf = tpki_cert("Intel SGX PCK Certificate", t->leaf_k, t->ca, t->ca_k, 77, TPKI_T0 - y,
+                        TPKI_T0 + y, false, &ext);
     free(ext.p);
     t->tcb = tpki_cert("Intel SGX TCB Signing", t->tcb_k, t->root, t->root_k, 3, TPKI_T0 - y,
                        TPKI_T0 + 2 * y, false, NULL);
@@ -342,10 +346,10 @@ static void tpki_init(struct tpki *t, const struct tpck *pck, long revoke_leaf)
     tpki_pem(t->root, &t->chain);
     tpki_pem(t->tcb, &t->tcb_chain);
     tpki_pem(t->root, &t->tcb_chain);
-    X509_CRL *rc = tpki_crl(t->root, t->root_k, TPKI_T0 - 10 * TPKI_DAY, TPKI_T0 + 300 * TPKI_DAY,
-                            0);
-    X509_CRL *pc = tpki_crl(t->ca, t->ca_k, TPKI_T0 - 2 * TPKI_DAY, TPKI_T0 + 20 * TPKI_DAY,
-                            revoke_leaf);
+    X509_CRL *rc =
+        tpki_crl(t->root, t->root_k, TPKI_T0 - 10 * TPKI_DAY, TPKI_T0 + 300 * TPKI_DAY, 0);
+    X509_CRL *pc =
+        tpki_crl(t->ca, t->ca_k, TPKI_T0 - 2 * TPKI_DAY, TPKI_T0 + 20 * TPKI_DAY, revoke_leaf);
     tpki_crl_der(rc, &t->root_crl);
     tpki_crl_der(pc, &t->pck_crl);
     X509_CRL_free(rc);
@@ -380,13 +384,13 @@ static void tpki_root_der(const struct tpki *t, struct tw *out)
 
 /* Offsets of the regions of a built quote, for the one-byte-at-a-time tests. */
 struct tquote_layout {
-    size_t signed_end;   /* header..body */
+    size_t signed_end; /* header..body */
     size_t sig, ak, qe_report, qe_sig, auth, chain, chain_len, end;
 };
 
 struct tquote_opts {
-    uint16_t version;    /* 3, 4, 5 */
-    uint16_t body_type;  /* v5: 1, 2, 3 */
+    uint16_t version;   /* 3, 4, 5 */
+    uint16_t body_type; /* v5: 1, 2, 3 */
     uint8_t tee_tcb_svn[16];
     uint8_t tee_tcb_svn2[16];
     uint8_t report_data[64];
@@ -437,13 +441,13 @@ static void tquote_build(const struct tpki *t, const struct tquote_opts *o, stru
         tw_put(q, o->report_data, 64);
     } else {
         tw_put(q, o->tee_tcb_svn, 16);
-        tw_fill(q, 0x33, 48);  /* MRSEAM */
-        tw_fill(q, 0, 48);     /* MRSIGNERSEAM */
-        tw_fill(q, 0, 8);      /* SEAM_ATTRIBUTES */
+        tw_fill(q, 0x33, 48); /* MRSEAM */
+        tw_fill(q, 0, 48);    /* MRSIGNERSEAM */
+        tw_fill(q, 0, 8);     /* SEAM_ATTRIBUTES */
         uint8_t tda[8] = {0, 0, 0, 0x10, 0, 0, 0, 0};
         tw_put(q, tda, 8);
         tw_fill(q, 0xe7, 8);
-        tw_fill(q, 0x44, 48);  /* MRTD */
+        tw_fill(q, 0x44, 48); /* MRTD */
         tw_put(q, o->mr_config_id, 48);
         tw_fill(q, 0, 96);
         for (size_t i = 0; i < 4; i++) {
@@ -518,6 +522,102 @@ static char *tpki_doc(const struct tpki *t, const char *key, const char *body)
     }
     (void)snprintf(doc, n, "{\"%s\":%s,\"signature\":\"%s\"}", key, body, hex);
     return doc;
+}
+
+static inline void tw_puts(struct tw *w, const char *s)
+{
+    tw_put(w, s, strlen(s));
+}
+
+/* Collateral documents of the test platform (FMSPC 00906ed50000): a TCB info with three
+ * platform levels (the top one with status s->top_status) and a QE identity with three. */
+static inline void tpki_level_json(struct tw *w, int sgx, int pce, int tdx, const char *status,
+                                   const char *adv)
+{
+    char b[256];
+    tw_puts(w, "{\"tcb\":{\"sgxtcbcomponents\":[");
+    for (int i = 0; i < 16; i++) {
+        int n = snprintf(b, sizeof b, "%s{\"svn\":%d}", i ? "," : "", i < 8 ? sgx : 0);
+        tw_put(w, b, (size_t)n);
+    }
+    int n = snprintf(b, sizeof b, "],\"pcesvn\":%d,\"tdxtcbcomponents\":[", pce);
+    tw_put(w, b, (size_t)n);
+    for (int i = 0; i < 16; i++) {
+        n = snprintf(b, sizeof b, "%s{\"svn\":%d}", i ? "," : "", i == 1 ? 0 : tdx);
+        tw_put(w, b, (size_t)n);
+    }
+    n = snprintf(b, sizeof b, "]},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"%s\"%s%s%s}",
+                 status, adv ? ",\"advisoryIDs\":[\"" : "", adv ? adv : "", adv ? "\"]" : "");
+    tw_put(w, b, (size_t)n);
+}
+
+struct tpki_coll_spec {
+    const char *top_status;    /* status of the highest platform level */
+    const char *qe_top_status; /* status of the QE level isvsvn 4 */
+    int64_t next_update;
+    const char *tcb_id; /* "TDX" / "SGX" */
+};
+
+static inline char *tpki_tcb_doc(const struct tpki *pki, const struct tpki_coll_spec *s)
+{
+    struct tw w = {0};
+    char b[1024], iss[40], nxt[40];
+    ay_time_format_rfc3339(TPKI_T0 - TPKI_DAY, iss, sizeof iss);
+    ay_time_format_rfc3339(s->next_update, nxt, sizeof nxt);
+    bool tdx = strcmp(s->tcb_id, "TDX") == 0;
+    int n = snprintf(b, sizeof b,
+                     "{\"id\":\"%s\",\"version\":3,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
+                     "\"fmspc\":\"00906ed50000\",\"pceId\":\"0000\",\"tcbType\":0,"
+                     "\"tcbEvaluationDataNumber\":17,",
+                     s->tcb_id, iss, nxt);
+    tw_put(&w, b, (size_t)n);
+    if (tdx) {
+        static const char z96[] = "000000000000000000000000000000000000000000000000"
+                                  "000000000000000000000000000000000000000000000000";
+        n = snprintf(b, sizeof b,
+                     "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+                     "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[{\"id\":"
+                     "\"TDX_01\",\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
+                     "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":[{\"tcb\":{\"isvsvn\":"
+                     "4},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"UpToDate\"},{\"tcb\""
+                     ":{\"isvsvn\":2},\"tcbDate\":\"2022-01-01T00:00:00Z\",\"tcbStatus\":"
+                     "\"OutOfDate\",\"advisoryIDs\":[\"INTEL-SA-00001\"]}]}],",
+                     z96, z96);
+        tw_put(&w, b, (size_t)n);
+    }
+    tw_puts(&w, "\"tcbLevels\":[");
+    tpki_level_json(&w, 5, 11, 5, s->top_status, NULL);
+    tw_u8(&w, ',');
+    tpki_level_json(&w, 3, 11, 3, "OutOfDate", "INTEL-SA-00002");
+    tw_u8(&w, ',');
+    tpki_level_json(&w, 2, 10, 2, "Revoked", "INTEL-SA-00009");
+    tw_put(&w, "]}", 3); /* includes the NUL */
+    char *doc = tpki_doc(pki, "tcbInfo", (const char *)w.p);
+    free(w.p);
+    return doc;
+}
+
+static inline char *tpki_qe_doc(const struct tpki *pki, const uint8_t qe_mrsigner[32],
+                                const struct tpki_coll_spec *s, bool tdx)
+{
+    char b[2048], iss[40], nxt[40], mrs[65];
+    ay_time_format_rfc3339(TPKI_T0 - TPKI_DAY, iss, sizeof iss);
+    ay_time_format_rfc3339(s->next_update, nxt, sizeof nxt);
+    for (size_t i = 0; i < 32; i++) {
+        (void)snprintf(mrs + 2 * i, 3, "%02x", qe_mrsigner[i]);
+    }
+    (void)snprintf(b, sizeof b,
+                   "{\"id\":\"%s\",\"version\":2,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
+                   "\"tcbEvaluationDataNumber\":17,\"miscselect\":\"00000000\",\"miscselectMask\":"
+                   "\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
+                   "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
+                   "\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":"
+                   "\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"%s\"},{\"tcb\":{\"isvsvn\":2},"
+                   "\"tcbDate\":\"2021-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\","
+                   "\"advisoryIDs\":[\"INTEL-SA-00003\"]},{\"tcb\":{\"isvsvn\":1},\"tcbDate\":"
+                   "\"2020-01-01T00:00:00Z\",\"tcbStatus\":\"Revoked\"}]}",
+                   tdx ? "TD_QE" : "QE", iss, nxt, mrs, s->qe_top_status);
+    return tpki_doc(pki, "enclaveIdentity", b);
 }
 
 #endif

@@ -19,12 +19,11 @@
 #include "base/base_time.h"
 #include "codec/codec_b64.h"
 #include "crypto/crypto_x509.h"
+#include "crypto_dcap_testpki.h"
 #include "tee/tee.h"
 #include "tee/tee_collateral.h"
 #include "tee/tee_dcap.h"
 #include "testlib.h"
-
-#include "crypto_dcap_testpki.h"
 
 /* The one-byte sweeps visit every position in plain builds and every third under the
  * sanitizers (CI time budget; OpenSSL verification dominates). */
@@ -97,99 +96,6 @@ static void opts_default(struct tquote_opts *o, uint16_t version, uint16_t body_
 
 /* ---- collateral documents ---- */
 
-static void tw_puts(struct tw *w, const char *s)
-{
-    tw_put(w, s, strlen(s));
-}
-
-static void level_json(struct tw *w, int sgx, int pce, int tdx, const char *status,
-                       const char *adv)
-{
-    char b[256];
-    tw_puts(w, "{\"tcb\":{\"sgxtcbcomponents\":[");
-    for (int i = 0; i < 16; i++) {
-        int n = snprintf(b, sizeof b, "%s{\"svn\":%d}", i ? "," : "", i < 8 ? sgx : 0);
-        tw_put(w, b, (size_t)n);
-    }
-    int n = snprintf(b, sizeof b, "],\"pcesvn\":%d,\"tdxtcbcomponents\":[", pce);
-    tw_put(w, b, (size_t)n);
-    for (int i = 0; i < 16; i++) {
-        n = snprintf(b, sizeof b, "%s{\"svn\":%d}", i ? "," : "", i == 1 ? 0 : tdx);
-        tw_put(w, b, (size_t)n);
-    }
-    n = snprintf(b, sizeof b, "]},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"%s\"%s%s%s}",
-                 status, adv ? ",\"advisoryIDs\":[\"" : "", adv ? adv : "", adv ? "\"]" : "");
-    tw_put(w, b, (size_t)n);
-}
-
-struct coll_spec {
-    const char *top_status;    /* status of the highest platform level */
-    const char *qe_top_status; /* status of the QE level isvsvn 4 */
-    int64_t next_update;
-    const char *tcb_id;        /* "TDX" / "SGX" */
-};
-
-static char *tcb_doc(const struct coll_spec *s)
-{
-    struct tw w = {0};
-    char b[1024], iss[40], nxt[40];
-    ay_time_format_rfc3339(TPKI_T0 - TPKI_DAY, iss, sizeof iss);
-    ay_time_format_rfc3339(s->next_update, nxt, sizeof nxt);
-    bool tdx = strcmp(s->tcb_id, "TDX") == 0;
-    int n = snprintf(b, sizeof b,
-                     "{\"id\":\"%s\",\"version\":3,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
-                     "\"fmspc\":\"00906ed50000\",\"pceId\":\"0000\",\"tcbType\":0,"
-                     "\"tcbEvaluationDataNumber\":17,",
-                     s->tcb_id, iss, nxt);
-    tw_put(&w, b, (size_t)n);
-    if (tdx) {
-        static const char z96[] = "000000000000000000000000000000000000000000000000"
-                                  "000000000000000000000000000000000000000000000000";
-        n = snprintf(b, sizeof b,
-                     "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
-                     "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[{\"id\":"
-                     "\"TDX_01\",\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
-                     "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":[{\"tcb\":{\"isvsvn\":"
-                     "4},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"UpToDate\"},{\"tcb\""
-                     ":{\"isvsvn\":2},\"tcbDate\":\"2022-01-01T00:00:00Z\",\"tcbStatus\":"
-                     "\"OutOfDate\",\"advisoryIDs\":[\"INTEL-SA-00001\"]}]}],",
-                     z96, z96);
-        tw_put(&w, b, (size_t)n);
-    }
-    tw_puts(&w, "\"tcbLevels\":[");
-    level_json(&w, 5, 11, 5, s->top_status, NULL);
-    tw_u8(&w, ',');
-    level_json(&w, 3, 11, 3, "OutOfDate", "INTEL-SA-00002");
-    tw_u8(&w, ',');
-    level_json(&w, 2, 10, 2, "Revoked", "INTEL-SA-00009");
-    tw_put(&w, "]}", 3); /* includes the NUL */
-    char *doc = tpki_doc(&pki, "tcbInfo", (const char *)w.p);
-    free(w.p);
-    return doc;
-}
-
-static char *qe_doc(const struct coll_spec *s, bool tdx)
-{
-    char b[2048], iss[40], nxt[40], mrs[65];
-    ay_time_format_rfc3339(TPKI_T0 - TPKI_DAY, iss, sizeof iss);
-    ay_time_format_rfc3339(s->next_update, nxt, sizeof nxt);
-    for (size_t i = 0; i < 32; i++) {
-        (void)snprintf(mrs + 2 * i, 3, "%02x", qe_mrsigner[i]);
-    }
-    (void)snprintf(b, sizeof b,
-                   "{\"id\":\"%s\",\"version\":2,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
-                   "\"tcbEvaluationDataNumber\":17,\"miscselect\":\"00000000\",\"miscselectMask\":"
-                   "\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
-                   "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
-                   "\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":"
-                   "\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"%s\"},{\"tcb\":{\"isvsvn\":2},"
-                   "\"tcbDate\":\"2021-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\","
-                   "\"advisoryIDs\":[\"INTEL-SA-00003\"]},{\"tcb\":{\"isvsvn\":1},\"tcbDate\":"
-                   "\"2020-01-01T00:00:00Z\",\"tcbStatus\":\"Revoked\"}]}",
-                   tdx ? "TD_QE" : "QE", iss, nxt, mrs, s->qe_top_status);
-    return tpki_doc(&pki, "enclaveIdentity", b);
-}
-
 /* ---- running the verifier ---- */
 
 struct run {
@@ -205,10 +111,10 @@ static void run_add(struct run *r, const char *name, const void *p, size_t n)
     r->n++;
 }
 
-static void run_collateral(struct run *r, const struct coll_spec *s, bool tdx)
+static void run_collateral(struct run *r, const struct tpki_coll_spec *s, bool tdx)
 {
-    r->docs[0] = tcb_doc(s);
-    r->docs[1] = qe_doc(s, tdx);
+    r->docs[0] = tpki_tcb_doc(&pki, s);
+    r->docs[1] = tpki_qe_doc(&pki, qe_mrsigner, s, tdx);
     run_add(r, "tcbinfo.json", r->docs[0], strlen(r->docs[0]));
     run_add(r, "qeidentity.json", r->docs[1], strlen(r->docs[1]));
     run_add(r, "tcb_chain.pem", pki.tcb_chain.p, pki.tcb_chain.n);
@@ -304,16 +210,15 @@ static void test_valid_quotes(void **state)
         tquote_build(&pki, &o, &q, &lay);
         const char *tee = vt[k][0] == 3 ? "sgx" : "tdx";
         json_t *c = NULL;
-        assert_int_equal(verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, NULL, NULL, false,
-                                     &c),
-                         AY_OK);
+        assert_int_equal(
+            verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, NULL, NULL, false, &c), AY_OK);
         assert_string_equal(json_string_value(json_object_get(c, "tcb_status")), "Unknown");
         assert_string_equal(json_string_value(json_object_get(c, "platform_instance_id")),
                             "22222222222222222222222222222222");
         if (vt[k][0] == 5) {
-            assert_string_equal(json_string_value(json_object_get(
-                                    json_object_get(c, "quote"), "type")),
-                                vt[k][1] == 2 ? "0200" : "0300");
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(c, "quote"), "type")),
+                vt[k][1] == 2 ? "0200" : "0300");
         }
         json_decref(c);
         /* The service form: {"quote": base64}. */
@@ -323,15 +228,15 @@ static void test_valid_quotes(void **state)
         ay_b64_encode(AY_B64_STD, q.p, q.n, &b);
         ay_buf_puts(&b, "\",\"cc_eventlog\":null}");
         assert_int_equal(ay_buf_finish(&b), AY_OK);
-        assert_int_equal(verify_full(tee, ay_span_of(b.ptr, b.len), NULL, TPKI_T0, NULL, NULL,
-                                     false, NULL),
-                         AY_OK);
+        assert_int_equal(
+            verify_full(tee, ay_span_of(b.ptr, b.len), NULL, TPKI_T0, NULL, NULL, false, NULL),
+            AY_OK);
         /* Wrong verifier for the quote. */
         assert_int_not_equal(verify(vt[k][0] == 3 ? "tdx" : "sgx", &q, NULL, TPKI_T0), AY_OK);
         /* Collateral required but absent. */
-        assert_int_equal(verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, NULL, NULL, true,
-                                     NULL),
-                         AY_ERR_VERIFY);
+        assert_int_equal(
+            verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, NULL, NULL, true, NULL),
+            AY_ERR_VERIFY);
         ay_buf_free(&b);
         free(q.p);
     }
@@ -407,7 +312,7 @@ static void test_one_byte_collateral_and_crls(void **state)
     struct tquote_opts o;
     struct tquote_layout lay;
     struct tw q;
-    struct coll_spec s = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec s = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
     struct run r = {0};
     opts_default(&o, 4, 0);
     tquote_build(&pki, &o, &q, &lay);
@@ -472,7 +377,7 @@ static void test_expiry_and_revocation(void **state)
     struct tquote_opts o;
     struct tquote_layout lay;
     struct tw q;
-    struct coll_spec s = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec s = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
     struct run r = {0};
     opts_default(&o, 4, 0);
     tquote_build(&pki, &o, &q, &lay);
@@ -486,7 +391,7 @@ static void test_expiry_and_revocation(void **state)
     assert_int_equal(verify("tdx", &q, NULL, TPKI_T0 - 400 * TPKI_DAY), AY_ERR_EXPIRED);
     run_free(&r);
     /* Collateral past nextUpdate (CRLs still valid). */
-    struct coll_spec s2 = {"UpToDate", "UpToDate", TPKI_T0 - 3600, "TDX"};
+    struct tpki_coll_spec s2 = {"UpToDate", "UpToDate", TPKI_T0 - 3600, "TDX"};
     struct run r2 = {0};
     run_collateral(&r2, &s2, true);
     assert_int_equal(verify("tdx", &q, &r2, TPKI_T0), AY_ERR_EXPIRED);
@@ -564,23 +469,22 @@ static void test_bindings(void **state)
         tquote_build(&pki, &o, &q, &lay);
         struct ay_span rd = ay_span_of(o.report_data, 32); /* zero-padded to 64 */
         struct ay_span id = ay_span_of(o.mr_config_id, 48);
-        assert_int_equal(verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, &rd, &id, false,
-                                     NULL),
-                         AY_OK);
+        assert_int_equal(
+            verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, &rd, &id, false, NULL), AY_OK);
         memcpy(want, o.report_data, 64);
         want[5] ^= 1;
         struct ay_span bad = ay_span_of(want, 64);
-        assert_int_equal(verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, &bad, NULL, false,
-                                     NULL),
-                         AY_ERR_BINDING);
+        assert_int_equal(
+            verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, &bad, NULL, false, NULL),
+            AY_ERR_BINDING);
         assert_non_null(strstr(last_msg, "REPORT"));
         uint8_t cfg[48];
         memcpy(cfg, o.mr_config_id, 48);
         cfg[47] ^= 1;
         struct ay_span badid = ay_span_of(cfg, 48);
-        assert_int_equal(verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, NULL, &badid, false,
-                                     NULL),
-                         AY_ERR_BINDING);
+        assert_int_equal(
+            verify_full(tee, ay_span_of(q.p, q.n), NULL, TPKI_T0, NULL, &badid, false, NULL),
+            AY_ERR_BINDING);
         free(q.p);
     }
 }
@@ -591,7 +495,7 @@ static void test_tcb_status(void **state)
     struct tquote_opts o;
     struct tquote_layout lay;
     struct tw q;
-    struct coll_spec up = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec up = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
     struct run r = {0};
     run_collateral(&r, &up, true);
 
@@ -691,7 +595,8 @@ static void test_tcb_status(void **state)
     run_free(&r);
 
     /* ConfigurationNeeded + QE OutOfDate -> OutOfDateConfigurationNeeded. */
-    struct coll_spec cfg = {"ConfigurationNeeded", "OutOfDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec cfg = {"ConfigurationNeeded", "OutOfDate", TPKI_T0 + 29 * TPKI_DAY,
+                                 "TDX"};
     struct run r2 = {0};
     run_collateral(&r2, &cfg, true);
     opts_default(&o, 4, 0);
@@ -699,7 +604,7 @@ static void test_tcb_status(void **state)
     assert_string_equal(status_of("tdx", &q, &r2), "OutOfDateConfigurationNeeded");
     free(q.p);
     run_free(&r2);
-    struct coll_spec sw = {"SWHardeningNeeded", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec sw = {"SWHardeningNeeded", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
     struct run r3 = {0};
     run_collateral(&r3, &sw, true);
     opts_default(&o, 4, 0);
@@ -709,7 +614,7 @@ static void test_tcb_status(void **state)
     run_free(&r3);
 
     /* SGX: TCB info id "SGX" and identity "QE". */
-    struct coll_spec sgx = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "SGX"};
+    struct tpki_coll_spec sgx = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "SGX"};
     struct run r4 = {0};
     run_collateral(&r4, &sgx, false);
     opts_default(&o, 3, 0);
@@ -753,7 +658,7 @@ static void test_collateral_source(void **state)
     struct tquote_opts o;
     struct tquote_layout lay;
     struct tw q;
-    struct coll_spec up = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec up = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
     struct run r = {0};
     run_collateral(&r, &up, true);
     opts_default(&o, 4, 0);
@@ -789,9 +694,8 @@ static void *thread_main(void *p)
         ay_ctx_init(&ctx, ar);
         ctx.now = TPKI_T0 + i;
         const struct run *r = a->r[i % 2];
-        struct ay_tee_input in = {.evidence = ay_span_of(a->q->p, a->q->n),
-                                  .endorsements = r->e,
-                                  .n_endorsements = r->n};
+        struct ay_tee_input in = {
+            .evidence = ay_span_of(a->q->p, a->q->n), .endorsements = r->e, .n_endorsements = r->n};
         json_t *c = NULL;
         if (ay_tee_find("tdx")->verify(&ctx, &in, &c) == AY_OK &&
             strcmp(json_string_value(json_object_get(c, "tcb_status")),
@@ -813,8 +717,8 @@ static void test_cache_threads(void **state)
     struct tquote_opts o;
     struct tquote_layout lay;
     struct tw q;
-    struct coll_spec up = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
-    struct coll_spec sw = {"SWHardeningNeeded", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec up = {"UpToDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
+    struct tpki_coll_spec sw = {"SWHardeningNeeded", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "TDX"};
     struct run r1 = {0}, r2 = {0};
     run_collateral(&r1, &up, true);
     run_collateral(&r2, &sw, true);

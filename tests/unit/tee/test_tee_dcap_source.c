@@ -74,98 +74,6 @@ static void opts_default(struct tquote_opts *o)
 
 /* ---- collateral documents (as in test_tee_dcap.c) ---- */
 
-static void tw_puts(struct tw *w, const char *s)
-{
-    tw_put(w, s, strlen(s));
-}
-
-static void level_json(struct tw *w, int sgx, int pce, int tdx, const char *status, const char *adv)
-{
-    char b[256];
-    tw_puts(w, "{\"tcb\":{\"sgxtcbcomponents\":[");
-    for (int i = 0; i < 16; i++) {
-        int n = snprintf(b, sizeof b, "%s{\"svn\":%d}", i ? "," : "", i < 8 ? sgx : 0);
-        tw_put(w, b, (size_t)n);
-    }
-    int n = snprintf(b, sizeof b, "],\"pcesvn\":%d,\"tdxtcbcomponents\":[", pce);
-    tw_put(w, b, (size_t)n);
-    for (int i = 0; i < 16; i++) {
-        n = snprintf(b, sizeof b, "%s{\"svn\":%d}", i ? "," : "", i == 1 ? 0 : tdx);
-        tw_put(w, b, (size_t)n);
-    }
-    n = snprintf(b, sizeof b, "]},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"%s\"%s%s%s}",
-                 status, adv ? ",\"advisoryIDs\":[\"" : "", adv ? adv : "", adv ? "\"]" : "");
-    tw_put(w, b, (size_t)n);
-}
-
-struct coll_spec {
-    const char *top_status;    /* status of the highest platform level */
-    const char *qe_top_status; /* status of the QE level isvsvn 4 */
-    int64_t next_update;
-    const char *tcb_id; /* "TDX" / "SGX" */
-};
-
-static char *tcb_doc(const struct coll_spec *s)
-{
-    struct tw w = {0};
-    char b[1024], iss[40], nxt[40];
-    ay_time_format_rfc3339(TPKI_T0 - TPKI_DAY, iss, sizeof iss);
-    ay_time_format_rfc3339(s->next_update, nxt, sizeof nxt);
-    bool tdx = strcmp(s->tcb_id, "TDX") == 0;
-    int n = snprintf(b, sizeof b,
-                     "{\"id\":\"%s\",\"version\":3,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
-                     "\"fmspc\":\"00906ed50000\",\"pceId\":\"0000\",\"tcbType\":0,"
-                     "\"tcbEvaluationDataNumber\":17,",
-                     s->tcb_id, iss, nxt);
-    tw_put(&w, b, (size_t)n);
-    if (tdx) {
-        static const char z96[] = "000000000000000000000000000000000000000000000000"
-                                  "000000000000000000000000000000000000000000000000";
-        n = snprintf(b, sizeof b,
-                     "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
-                     "\"attributesMask\":\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[{\"id\":"
-                     "\"TDX_01\",\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\","
-                     "\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":[{\"tcb\":{\"isvsvn\":"
-                     "4},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"UpToDate\"},{\"tcb\""
-                     ":{\"isvsvn\":2},\"tcbDate\":\"2022-01-01T00:00:00Z\",\"tcbStatus\":"
-                     "\"OutOfDate\",\"advisoryIDs\":[\"INTEL-SA-00001\"]}]}],",
-                     z96, z96);
-        tw_put(&w, b, (size_t)n);
-    }
-    tw_puts(&w, "\"tcbLevels\":[");
-    level_json(&w, 5, 11, 5, s->top_status, NULL);
-    tw_u8(&w, ',');
-    level_json(&w, 3, 11, 3, "OutOfDate", "INTEL-SA-00002");
-    tw_u8(&w, ',');
-    level_json(&w, 2, 10, 2, "Revoked", "INTEL-SA-00009");
-    tw_put(&w, "]}", 3); /* includes the NUL */
-    char *doc = tpki_doc(&pki, "tcbInfo", (const char *)w.p);
-    free(w.p);
-    return doc;
-}
-
-static char *qe_doc(const struct coll_spec *s, bool tdx)
-{
-    char b[2048], iss[40], nxt[40], mrs[65];
-    ay_time_format_rfc3339(TPKI_T0 - TPKI_DAY, iss, sizeof iss);
-    ay_time_format_rfc3339(s->next_update, nxt, sizeof nxt);
-    for (size_t i = 0; i < 32; i++) {
-        (void)snprintf(mrs + 2 * i, 3, "%02x", qe_mrsigner[i]);
-    }
-    (void)snprintf(b, sizeof b,
-                   "{\"id\":\"%s\",\"version\":2,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
-                   "\"tcbEvaluationDataNumber\":17,\"miscselect\":\"00000000\",\"miscselectMask\":"
-                   "\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
-                   "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
-                   "\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":"
-                   "\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"%s\"},{\"tcb\":{\"isvsvn\":2},"
-                   "\"tcbDate\":\"2021-01-01T00:00:00Z\",\"tcbStatus\":\"OutOfDate\","
-                   "\"advisoryIDs\":[\"INTEL-SA-00003\"]},{\"tcb\":{\"isvsvn\":1},\"tcbDate\":"
-                   "\"2020-01-01T00:00:00Z\",\"tcbStatus\":\"Revoked\"}]}",
-                   tdx ? "TD_QE" : "QE", iss, nxt, mrs, s->qe_top_status);
-    return tpki_doc(&pki, "enclaveIdentity", b);
-}
-
 /* ---- running the verifier ---- */
 
 /* ---- the loopback PCCS ---- */
@@ -290,16 +198,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 static void serve(int64_t next_update, const char *top)
 {
-    struct coll_spec s = {top, "UpToDate", next_update, "TDX"};
-    struct coll_spec g = {top, "UpToDate", next_update, "SGX"};
+    struct tpki_coll_spec s = {top, "UpToDate", next_update, "TDX"};
+    struct tpki_coll_spec g = {top, "UpToDate", next_update, "SGX"};
     free(srv.tcb);
     free(srv.qe);
     free(srv.sgx_tcb);
     free(srv.sgx_qe);
-    srv.tcb = tcb_doc(&s);
-    srv.qe = qe_doc(&s, true);
-    srv.sgx_tcb = tcb_doc(&g);
-    srv.sgx_qe = qe_doc(&g, false);
+    srv.tcb = tpki_tcb_doc(&pki, &s);
+    srv.qe = tpki_qe_doc(&pki, qe_mrsigner, &s, true);
+    srv.sgx_tcb = tpki_tcb_doc(&pki, &g);
+    srv.sgx_qe = tpki_qe_doc(&pki, qe_mrsigner, &g, false);
 }
 
 /* A PCK CRL valid [from, to]. */
@@ -691,8 +599,8 @@ static void test_local_dir(void **state)
     (void)state;
     struct ay_dcap_source_stats st;
     /* Flat directory, arbitrary names, recognised by content; decoys ignored. */
-    struct coll_spec sgx = {"OutOfDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "SGX"};
-    char *decoy = tcb_doc(&sgx);
+    struct tpki_coll_spec sgx = {"OutOfDate", "UpToDate", TPKI_T0 + 29 * TPKI_DAY, "SGX"};
+    char *decoy = tpki_tcb_doc(&pki, &sgx);
     write_to(tmpdir, "a", srv.tcb, strlen(srv.tcb));
     write_to(tmpdir, "b", srv.qe, strlen(srv.qe));
     write_to(tmpdir, "c", pki.tcb_chain.p, pki.tcb_chain.n);
