@@ -380,6 +380,48 @@ static void bench_kata(void)
     }
 }
 
+/* ---- whole processes ---- */
+
+struct proc_stats {
+    double mean_ms;
+    double min_ms;
+    size_t runs;
+    size_t fails;
+};
+
+/* Runs path argv with stdout and stderr on /dev/null, again and again for about secs seconds
+ * (at most max_runs), as regorus's README measures its CLI with hyperfine. */
+static struct proc_stats proc_time(const char *path, char *const argv[], double secs,
+                                   size_t max_runs)
+{
+    struct proc_stats st = {0.0, 1e9, 0, 0};
+    double t0 = now_s();
+    double el;
+    do {
+        double r0 = now_s();
+        pid_t pid = fork();
+        if (pid == 0) {
+            int nul = open("/dev/null", O_WRONLY);
+            if (nul >= 0) {
+                (void)dup2(nul, STDOUT_FILENO);
+                (void)dup2(nul, STDERR_FILENO);
+            }
+            execv(path, argv);
+            _exit(127);
+        }
+        int ws = 0;
+        if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+            st.fails++;
+        }
+        double one = (now_s() - r0) * 1e3;
+        st.min_ms = one < st.min_ms ? one : st.min_ms;
+        st.runs++;
+        el = now_s() - t0;
+    } while (el < secs && st.runs < max_runs);
+    st.mean_ms = el * 1e3 / (double)st.runs;
+    return st;
+}
+
 /* ---- ACI ---- */
 
 #define ACI_DIR "rego-conformance/regorus/aci"
@@ -453,30 +495,17 @@ static void bench_aci(const char *cli)
         char *argv[] = {mut(cli), mut("policy"), mut("eval"), mut("--v0"), mut("-d"), paths[0],
                         mut("-d"), paths[1], mut("-d"), paths[2], mut("-i"), paths[3],
                         mut("--data"), paths[4], mut(ACI_QUERY), NULL};
-        size_t runs = 0;
-        size_t fails = 0;
-        double t0 = now_s();
-        double el;
-        do {
-            pid_t pid = fork();
-            if (pid == 0) {
-                int nul = open("/dev/null", O_WRONLY);
-                if (nul >= 0) {
-                    (void)dup2(nul, STDOUT_FILENO);
-                    (void)dup2(nul, STDERR_FILENO);
-                }
-                execv(cli, argv);
-                _exit(127);
-            }
-            int ws = 0;
-            if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-                fails++;
-            }
-            runs++;
-            el = now_s() - t0;
-        } while (el < 2.0 && runs < 200);
-        printf("assay policy eval (aci, whole process): %.2f ms per run (%zu runs%s)\n",
-               el * 1e3 / (double)runs, runs, fails > 0 ? ", some exited non-zero" : "");
+        /* Floors on this machine, to read the figure by: any process (fork + exec + exit of
+         * /bin/true, which links only libc), and the CLI doing nothing (its libraries loaded). */
+        char *true_argv[] = {mut("/bin/true"), NULL};
+        char *ver_argv[] = {mut(cli), mut("--version"), NULL};
+        struct proc_stats t = proc_time("/bin/true", true_argv, 1.0, 200);
+        struct proc_stats v = proc_time(cli, ver_argv, 1.0, 200);
+        struct proc_stats r = proc_time(cli, argv, 2.0, 200);
+        printf("process floor: /bin/true %.2f ms (min %.2f); assay --version %.2f ms (min %.2f)\n",
+               t.mean_ms, t.min_ms, v.mean_ms, v.min_ms);
+        printf("assay policy eval (aci, whole process): %.2f ms per run (min %.2f, %zu runs%s)\n",
+               r.mean_ms, r.min_ms, r.runs, r.fails > 0 ? ", some exited non-zero" : "");
     }
     for (size_t i = 0; i < 3; i++) {
         ay_free(texts[i]);

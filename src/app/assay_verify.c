@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "app/assay_cli.h"
@@ -21,6 +20,7 @@
 #include "codec/codec_hex.h"
 #include "codec/codec_jcs.h"
 #include "crypto/crypto_digest.h"
+#include "net/net_fetch.h"
 #include "rego/rego.h"
 #include "tee/tee.h"
 #include "tee/tee_cocos.h"
@@ -476,17 +476,6 @@ out:
 
 /* ---- assay token verify ---- */
 
-struct fetch {
-    struct ay_buf *b;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-    struct fetch *f = arg;
-    ay_buf_put(f->b, p, size * n);
-    return f->b->err == AY_OK ? size * n : 0;
-}
-
 static json_t *load_jwks(const char *where)
 {
     json_error_t je;
@@ -497,34 +486,23 @@ static json_t *load_jwks(const char *where)
         }
         return j;
     }
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, (size_t)4 * 1024 * 1024);
-    struct fetch f = {&b};
-    CURL *c = curl_easy_init();
-    json_t *j = NULL;
-    if (c == NULL) {
-        ay_buf_free(&b);
+    struct ay_net_req q = {.url = where,
+                           .timeout_s = 30,
+                           .follow_redirects = true,
+                           .fail_on_http_error = true,
+                           .max_body = (size_t)4 * 1024 * 1024};
+    struct ay_net_resp r;
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    if (ay_net_fetch(&q, &d, &r) != AY_OK) {
+        fprintf(stderr, "assay token: %s\n", ay_diag_message(&d));
         return NULL;
     }
-    (void)curl_easy_setopt(c, CURLOPT_URL, where);
-    (void)curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    (void)curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
-    (void)curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    (void)curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    (void)curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    (void)curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-    (void)curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode cr = curl_easy_perform(c);
-    if (cr != CURLE_OK) {
-        fprintf(stderr, "assay token: %s: %s\n", where, curl_easy_strerror(cr));
-    } else if (ay_buf_finish(&b) == AY_OK && b.ptr != NULL) {
-        j = json_loadb(b.ptr, b.len, 0, &je);
-        if (j == NULL) {
-            fprintf(stderr, "assay token: %s: not JSON: %s\n", where, je.text);
-        }
+    json_t *j = json_loadb((const char *)r.body, r.len, 0, &je);
+    if (j == NULL) {
+        fprintf(stderr, "assay token: %s: not JSON: %s\n", where, je.text);
     }
-    curl_easy_cleanup(c);
-    ay_buf_free(&b);
+    ay_net_resp_free(&r);
     return j;
 }
 

@@ -63,17 +63,32 @@ struct ay_rego_tok {
     bool sp_before; /* whitespace or comment separates it from the previous token */
     uint32_t line;
     uint32_t col;
+    uint32_t len;     /* bytes of text (a source is at most AY_LIMIT_REGO_SOURCE bytes) */
     const char *text; /* into the source */
-    size_t len;
     struct ay_val val;
 };
 
-/* Lexes a whole module into an array ending with AY_TK_EOF, allocated in toks_arena (scratch:
- * the parser drops it); decoded string values go to a (the AST keeps them). Errors:
- * "name:line:col: message" in diag, AY_ERR_POLICY_COMPILE. */
-AY_MUST_USE ay_err ay_rego_lex(struct ay_arena *a, struct ay_arena *toks_arena, const char *name,
-                               const char *src, size_t n, struct ay_diag *diag,
-                               struct ay_rego_tok **out, size_t *out_n);
+/* The lexer hands out tokens on demand: the parser asks for token i (absolute index from 0) and
+ * lets go of the ones behind it at rule boundaries, so no array of all tokens is ever built.
+ * Decoded string values go to a (the AST keeps them); tokens point into src. */
+struct ay_rego_lexer;
+
+/* Checks the module's size (AY_ERR_LIMIT past AY_LIMIT_REGO_SOURCE) and that it is UTF-8
+ * (AY_ERR_POLICY_COMPILE), with "name: ..." in diag. a, name and src must outlive the lexer. */
+AY_MUST_USE ay_err ay_rego_lexer_new(struct ay_arena *a, const char *name, const char *src,
+                                     size_t n, struct ay_diag *diag, struct ay_rego_lexer **out);
+void ay_rego_lexer_free(struct ay_rego_lexer *lx);
+/* Token i, lexing up to it. Past the end, or once a lexing error stopped the lexer, the EOF
+ * token (there: where lexing stopped). The pointer stays valid until ay_rego_lexer_release
+ * passes it or the lexer is freed. */
+const struct ay_rego_tok *ay_rego_lexer_at(struct ay_rego_lexer *lx, size_t i);
+/* Tokens before i are no longer needed (their memory is reused). */
+void ay_rego_lexer_release(struct ay_rego_lexer *lx, size_t i);
+/* After parsing: lexes whatever the parser did not reach, and if lexing failed anywhere writes
+ * that error into diag (replacing what is there: a lexing error is what a module is rejected
+ * for, as if it had been lexed before parsing) and returns it; AY_OK otherwise. Errors:
+ * "name:line:col: message", AY_ERR_POLICY_COMPILE; AY_ERR_LIMIT (arena). */
+AY_MUST_USE ay_err ay_rego_lexer_error(struct ay_rego_lexer *lx, struct ay_diag *diag);
 
 /* ---- terms ---- */
 enum ay_rego_term_kind {
@@ -98,29 +113,42 @@ enum ay_rego_glob {
 
 struct ay_rego_body;
 
+/* 96 bytes (a 54 KB policy has some 5,000 terms; each page of them is a page fault in a
+ * short-lived `assay policy eval`): the comprehension and the call fields share storage, and
+ * walkers look at head/head2/body only for comprehensions (ay_rego_term_is_comp). */
 struct ay_rego_term {
     uint8_t kind;
     uint8_t glob;     /* VAR: enum ay_rego_glob */
     bool wildcard;    /* VAR `_` */
     bool ground;      /* after compile: no variables at all (value can be precomputed) */
+    bool out_arg;     /* CALL: the last argument is the legacy output argument */
     uint32_t line;
     uint32_t col;
     int32_t slot;     /* VAR: local slot, -1 if global */
+    int32_t host;     /* CALL: index into the host table, or -1 */
+    uint32_t sdepth;  /* comprehensions: scope depth of their body (compile) */
+    uint32_t name_len; /* VAR, CALL (names come from sources of at most AY_LIMIT_REGO_SOURCE) */
     struct ay_val val; /* VAL; ground composite literals precomputed by the compiler */
     const char *name; /* VAR, CALL */
-    size_t name_len;
     struct ay_rego_term **items;
     size_t n;
-    struct ay_rego_term *head;
-    struct ay_rego_term *head2;
-    struct ay_rego_body *body;
-    /* CALL resolution (compile): a builtin, a host builtin index, or a user function node. */
-    const struct ay_rego_bi *bi;
-    int32_t host;                /* index into the host table, or -1 */
-    struct ay_rego_node *fn;
-    bool out_arg;                /* CALL: the last argument is the legacy output argument */
-    uint32_t sdepth;             /* comprehensions: scope depth of their body (compile) */
+    union {
+        struct { /* ACOMP, SCOMP, OCOMP */
+            struct ay_rego_term *head;
+            struct ay_rego_term *head2;
+            struct ay_rego_body *body;
+        };
+        struct { /* CALL resolution (compile): a builtin or a user function node */
+            const struct ay_rego_bi *bi;
+            struct ay_rego_node *fn;
+        };
+    };
 };
+
+static inline bool ay_rego_term_is_comp(const struct ay_rego_term *t)
+{
+    return t->kind == AY_RT_ACOMP || t->kind == AY_RT_SCOMP || t->kind == AY_RT_OCOMP;
+}
 
 /* ---- expressions ---- */
 enum ay_rego_expr_kind {

@@ -27,6 +27,18 @@ struct scope {
     uint32_t depth;
 };
 
+/* ay_rego_bi_find scans the whole builtin table, and a compile asks for the same few names over
+ * and over (every comparison, every `in`): its answers, misses included (the table is static),
+ * are kept per compile in a small direct-mapped table. */
+#define BI_MEMO 64
+
+struct bi_memo {
+    const char *name; /* NULL: empty slot; else borrowed from the AST (outlives the compile) */
+    size_t len;
+    size_t arity;
+    const struct ay_rego_bi *bi;
+};
+
 struct cc {
     const struct ay_rego_policy *p;
     struct ay_arena *a;
@@ -40,6 +52,7 @@ struct cc {
     uint32_t *sdepth;   /* scope depth of each slot's declaration */
     uint32_t ncap;
     size_t depth;
+    struct bi_memo bimemo[BI_MEMO];
 };
 
 static ay_err cfail(const struct cc *c, uint32_t line, uint32_t col, const char *fmt,
@@ -383,7 +396,7 @@ static ay_err make_ref(struct cc *c, struct ay_rego_term *t, uint8_t glob, const
     head->glob = glob;
     head->slot = -1;
     head->name = glob == AY_RG_INPUT ? "input" : "data";
-    head->name_len = strlen(head->name);
+    head->name_len = glob == AY_RG_INPUT ? 5 : 4;
     if (nsegs == 0) {
         *t = *head;
         return AY_OK;
@@ -446,6 +459,22 @@ static ay_err resolve_body(struct cc *c, struct ay_rego_body *b, struct ay_rego_
                            struct ay_rego_term *h2);
 
 /* Looks a dotted function name up: user functions (package-relative or data.), builtins, hosts. */
+static const struct ay_rego_bi *bi_find(struct cc *c, const char *nm, size_t nl, size_t arity)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < nl; i++) {
+        h = (h ^ (uint8_t)nm[i]) * 16777619u;
+    }
+    h = (h ^ (uint32_t)arity) * 16777619u;
+    struct bi_memo *m = &c->bimemo[h % BI_MEMO];
+    if (m->name != NULL && m->arity == arity && m->len == nl && memcmp(m->name, nm, nl) == 0) {
+        return m->bi;
+    }
+    const struct ay_rego_bi *bi = ay_rego_bi_find(nm, nl, arity);
+    *m = (struct bi_memo){nm, nl, arity, bi};
+    return bi;
+}
+
 static ay_err resolve_call(struct cc *c, struct ay_rego_term *t)
 {
     const char *nm = t->name;
@@ -495,13 +524,13 @@ static ay_err resolve_call(struct cc *c, struct ay_rego_term *t)
                          nm, nl);
         }
     }
-    const struct ay_rego_bi *bi = ay_rego_bi_find(nm, nl, t->n);
+    const struct ay_rego_bi *bi = bi_find(c, nm, nl, t->n);
     if (bi != NULL) {
         t->bi = bi;
         return AY_OK;
     }
     if (t->n > 0) {
-        bi = ay_rego_bi_find(nm, nl, t->n - 1);
+        bi = bi_find(c, nm, nl, t->n - 1);
         if (bi != NULL && (bi->flags & AY_REGO_BI_VARIADIC) == 0) {
             t->bi = bi;
             t->out_arg = true;
@@ -584,7 +613,7 @@ static bool find_fn_any(struct cc *c, const char *nm, size_t nl, const struct ay
     memset(&probe, 0, sizeof probe);
     probe.kind = AY_RT_CALL;
     probe.name = nm;
-    probe.name_len = nl;
+    probe.name_len = (uint32_t)nl; /* a name from a source (at most AY_LIMIT_REGO_SOURCE) */
     probe.host = -1;
     for (size_t ar = 0; ar <= 8; ar++) {
         probe.n = ar;
@@ -935,6 +964,9 @@ static int32_t need_closure_term(const struct cc *c, const struct ay_rego_term *
     for (size_t i = 0; i < t->n && r < 0; i++) {
         r = need_closure_term(c, t->items[i], bound, depth);
     }
+    if (!ay_rego_term_is_comp(t)) {
+        return r;
+    }
     if (r < 0) {
         r = need_closure_term(c, t->head, bound, depth);
     }
@@ -1142,6 +1174,9 @@ static void mark_vars(const struct ay_rego_term *t, uint8_t *seen)
     for (size_t i = 0; i < t->n; i++) {
         mark_vars(t->items[i], seen);
     }
+    if (!ay_rego_term_is_comp(t)) {
+        return;
+    }
     mark_vars(t->head, seen);
     mark_vars(t->head2, seen);
     for (size_t i = 0; t->body != NULL && i < t->body->n; i++) {
@@ -1247,7 +1282,7 @@ static ay_err reorder_nested_term(const struct cc *c, struct ay_rego_term *t, co
     for (size_t i = 0; i < t->n; i++) {
         TRY(reorder_nested_term(c, t->items[i], bound));
     }
-    if (t->body != NULL) {
+    if (ay_rego_term_is_comp(t) && t->body != NULL) {
         uint8_t *nb;
         TRY(ay_arena_memdup(c->a, bound, c->nslots, (void **)&nb));
         TRY(reorder_body(c, t->body, nb));

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rego lexer: identifiers, numbers (JSON syntax), "strings" with JSON escapes, `raw strings`,
  * template strings ($"a {expr} b", $`...`: the text parts become tokens of their own and the
- * expressions are lexed as usual in between), comments (# to end of line) and operators. Records whether a newline precedes each token,
- * because Rego separates body expressions by newlines. Source is untrusted: every byte is
- * checked, positions are reported as line:col (1-based, bytes). */
+ * expressions are lexed as usual in between), comments (# to end of line) and operators.
+ * Records whether a newline precedes each token, because Rego separates body expressions by
+ * newlines. Tokens are made on demand as the parser asks and recycled rule by rule (issue 3:
+ * a whole-module token array was most of the memory, so of the page faults, of a CLI run).
+ * Source is untrusted: every byte is checked, positions are reported as line:col (1-based,
+ * bytes). */
 #include "rego/rego_ast.h"
 
 #include <string.h>
@@ -11,6 +14,7 @@
 #include "base/base_arena.h"
 #include "base/base_buf.h"
 #include "base/base_limits.h"
+#include "base/base_mem.h"
 #include "base/base_str.h"
 
 /* Template strings nested inside template expressions ($"{$"{x}"}"). */
@@ -144,9 +148,23 @@ static ay_err lex_escape(struct lx *l, struct ay_buf *b)
     return AY_OK;
 }
 
+/* A "string" token. Most literals have no escapes: they are copied once at their exact size
+ * (a growing buffer would leave its smaller copies behind in the policy arena). */
 static ay_err lex_string(struct lx *l, struct ay_rego_tok *t)
 {
     size_t start = l->pos;
+    size_t end = start + 1;
+    while (end < l->n && l->s[end] != '"' && l->s[end] != '\\' &&
+           (unsigned char)l->s[end] >= 0x20) {
+        end++;
+    }
+    if (end < l->n && l->s[end] == '"') {
+        /* The whole source is valid UTF-8 (checked first) and the span holds no '"', no '\\'
+         * and no control byte, so it is a complete, valid string on its own. */
+        l->pos = end + 1;
+        t->kind = AY_TK_STRING;
+        return ay_val_str(l->a, l->s + start + 1, end - start - 1, &t->val);
+    }
     l->pos++;
     struct ay_buf b;
     ay_buf_init(&b, l->a, AY_LIMIT_REGO_SOURCE);
@@ -300,11 +318,185 @@ static const struct {
     {"|", AY_TK_BAR},
 };
 
-ay_err ay_rego_lex(struct ay_arena *a, struct ay_arena *toks_arena, const char *name,
-                   const char *src, size_t n, struct ay_diag *diag, struct ay_rego_tok **out,
-                   size_t *out_n)
+/* ---- the lexer: tokens on demand ---- */
+
+/* Tokens live in blocks that never move (the parser holds token pointers while it parses a
+ * rule) and are recycled once the parser has moved past them, so a module of any size needs
+ * the memory of its largest rule only: a 54 KB policy has some 8,000 tokens, and in a
+ * short-lived `assay policy eval` every page of a token array is a page fault. */
+#define TOK_BLOCK 256
+
+struct ay_rego_lexer {
+    struct lx l;
+    struct ay_diag ldiag; /* lexer errors: reported by ay_rego_lexer_error */
+    ay_err err;
+    bool done; /* EOF or an error was reached */
+    bool nl;   /* a newline since the last token */
+    bool sp;   /* whitespace or a comment since the last token */
+    /* Open template strings, innermost last: raw or not, and the depth of `{` inside the
+     * current expression (its `}` at depth 0 returns to the text). */
+    struct {
+        bool raw;
+        uint32_t depth;
+    } tpl[AY_REGO_TPL_NEST];
+    size_t ntpl;
+    bool in_text;
+    struct ay_rego_tok **blk; /* blk[i / TOK_BLOCK]; NULL once released */
+    size_t nblk;
+    size_t blk_cap;
+    size_t released; /* blocks before this index are released */
+    struct ay_rego_tok **spare; /* released blocks, reused (their pages are already mapped) */
+    size_t nspare;
+    size_t cnt; /* tokens lexed */
+    struct ay_rego_tok eof;
+};
+
+/* One token into *t (whitespace and comments skipped). */
+static ay_err lex_one(struct ay_rego_lexer *L, struct ay_rego_tok *t)
 {
-    struct lx l = {a, name, src, n, 0, 1, 0, diag};
+    struct lx *l = &L->l;
+    for (;;) {
+        int c = peekc(l, 0);
+        if (L->in_text) {
+            memset(t, 0, sizeof *t);
+            t->line = l->line;
+            t->col = (uint32_t)(l->pos - l->line_start + 1);
+            t->text = l->s + l->pos;
+            size_t start = l->pos;
+            if (c == '{') {
+                t->kind = AY_TK_TPL_OPEN;
+                l->pos++;
+                L->tpl[L->ntpl - 1].depth = 0;
+                L->in_text = false;
+            } else if (c == (L->tpl[L->ntpl - 1].raw ? '`' : '"')) {
+                t->kind = AY_TK_TPL_END;
+                l->pos++;
+                L->ntpl--;
+                L->in_text = false;
+            } else {
+                TRY(lex_tpl_text(l, L->tpl[L->ntpl - 1].raw, t));
+            }
+            t->len = (uint32_t)(l->pos - start);
+            L->nl = false;
+            L->sp = false;
+            return AY_OK;
+        }
+        if (c == '\n') {
+            l->pos++;
+            l->line++;
+            l->line_start = l->pos;
+            L->nl = true;
+            L->sp = true;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r') {
+            l->pos++;
+            L->sp = true;
+            continue;
+        }
+        if (c == '#') {
+            while (peekc(l, 0) >= 0 && peekc(l, 0) != '\n') {
+                l->pos++;
+            }
+            L->sp = true;
+            continue;
+        }
+        memset(t, 0, sizeof *t);
+        t->nl_before = L->nl;
+        t->sp_before = L->sp;
+        t->line = l->line;
+        t->col = (uint32_t)(l->pos - l->line_start + 1);
+        t->text = l->s + l->pos;
+        L->nl = false;
+        L->sp = false;
+        size_t start = l->pos;
+        if (c < 0 && L->ntpl > 0) {
+            return lfail(l, "non-terminated template string");
+        }
+        if (c < 0) {
+            t->kind = AY_TK_EOF;
+            return AY_OK;
+        }
+        if (is_ident_start(c)) {
+            while (is_ident_start(peekc(l, 0)) || ay_is_digit(peekc(l, 0))) {
+                l->pos++;
+            }
+            t->kind = AY_TK_IDENT;
+        } else if (ay_is_digit(c)) {
+            TRY(lex_number(l, t));
+        } else if (c == '$' && (peekc(l, 1) == '"' || peekc(l, 1) == '`')) {
+            if (L->ntpl == AY_REGO_TPL_NEST) {
+                return lfail(l, "template strings nested too deep");
+            }
+            L->tpl[L->ntpl].raw = peekc(l, 1) == '`';
+            L->tpl[L->ntpl].depth = 0;
+            L->ntpl++;
+            L->in_text = true;
+            l->pos += 2;
+            t->kind = AY_TK_TPL_BEGIN;
+        } else if (L->ntpl > 0 && c == '}' && L->tpl[L->ntpl - 1].depth == 0) {
+            t->kind = AY_TK_TPL_CLOSE;
+            l->pos++;
+            L->in_text = true;
+        } else if (c == '"') {
+            TRY(lex_string(l, t));
+        } else if (c == '`') {
+            TRY(lex_raw(l, t));
+        } else {
+            bool found = false;
+            for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+                size_t ol = ops[i].text[1] != '\0' ? 2 : 1;
+                if (l->n - l->pos >= ol && memcmp(l->s + l->pos, ops[i].text, ol) == 0) {
+                    t->kind = ops[i].kind;
+                    l->pos += ol;
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return lfail(l, "illegal token");
+            }
+            if (L->ntpl > 0 && t->kind == AY_TK_LBRACE) {
+                L->tpl[L->ntpl - 1].depth++;
+            } else if (L->ntpl > 0 && t->kind == AY_TK_RBRACE) {
+                L->tpl[L->ntpl - 1].depth--;
+            }
+        }
+        t->len = (uint32_t)(l->pos - start);
+        return AY_OK;
+    }
+}
+
+/* The slot of token L->cnt, taking a block (a spare one first) when it starts one. */
+static struct ay_rego_tok *slot(struct ay_rego_lexer *L)
+{
+    size_t b = L->cnt / TOK_BLOCK;
+    if (b == L->nblk) {
+        if (L->nblk == L->blk_cap) {
+            L->blk_cap = L->blk_cap ? L->blk_cap * 2 : 16;
+            L->blk = ay_xrealloc(L->blk, L->blk_cap * sizeof *L->blk);
+        }
+        L->blk[L->nblk++] =
+            L->nspare > 0 ? L->spare[--L->nspare] : ay_xmalloc(TOK_BLOCK * sizeof **L->blk);
+    }
+    return &L->blk[b][L->cnt % TOK_BLOCK];
+}
+
+/* The end state after an error: an EOF token where lexing stopped. */
+static void stop(struct ay_rego_lexer *L, ay_err e)
+{
+    L->err = e;
+    L->done = true;
+    memset(&L->eof, 0, sizeof L->eof);
+    L->eof.kind = AY_TK_EOF;
+    L->eof.line = L->l.line;
+    L->eof.col = (uint32_t)(L->l.pos - L->l.line_start + 1);
+    L->eof.text = L->l.s + L->l.pos;
+}
+
+ay_err ay_rego_lexer_new(struct ay_arena *a, const char *name, const char *src, size_t n,
+                         struct ay_diag *diag, struct ay_rego_lexer **out)
+{
     if (n > AY_LIMIT_REGO_SOURCE) {
         return FAIL(diag, AY_ERR_LIMIT, "%s: policy source of %zu bytes exceeds the limit of %zu",
                     name, n, AY_LIMIT_REGO_SOURCE);
@@ -312,150 +504,90 @@ ay_err ay_rego_lex(struct ay_arena *a, struct ay_arena *toks_arena, const char *
     if (!ay_utf8_valid(src, n)) {
         return FAIL(diag, AY_ERR_POLICY_COMPILE, "%s: policy source is not valid UTF-8", name);
     }
-    /* Policies average well over 4 source bytes per token: one allocation, usually. */
-    size_t cap = n / 4 + 64;
-    size_t cnt = 0;
-    struct ay_rego_tok *toks;
-    TRY(ay_arena_array(toks_arena, cap, sizeof *toks, (void **)&toks));
-    bool nl = true;
-    bool sp = true;
-    /* Open template strings, innermost last: raw or not, and the depth of `{` inside the
-     * current expression (its `}` at depth 0 returns to the text). */
-    struct {
-        bool raw;
-        uint32_t depth;
-    } tpl[AY_REGO_TPL_NEST];
-    size_t ntpl = 0;
-    bool in_text = false;
-    for (;;) {
-        int c = peekc(&l, 0);
-        if (in_text) {
-            if (cnt + 1 >= cap) {
-                void *p;
-                TRY(ay_arena_grow(toks_arena, toks, cap * sizeof *toks, cap * 2 * sizeof *toks,
-                                  &p));
-                toks = p;
-                cap *= 2;
-            }
-            struct ay_rego_tok *t = &toks[cnt];
-            memset(t, 0, sizeof *t);
-            t->line = l.line;
-            t->col = (uint32_t)(l.pos - l.line_start + 1);
-            t->text = src + l.pos;
-            size_t start = l.pos;
-            if (c == '{') {
-                t->kind = AY_TK_TPL_OPEN;
-                l.pos++;
-                tpl[ntpl - 1].depth = 0;
-                in_text = false;
-            } else if (c == (tpl[ntpl - 1].raw ? '`' : '"')) {
-                t->kind = AY_TK_TPL_END;
-                l.pos++;
-                ntpl--;
-                in_text = false;
-            } else {
-                TRY(lex_tpl_text(&l, tpl[ntpl - 1].raw, t));
-            }
-            t->len = l.pos - start;
-            cnt++;
-            nl = false;
-            sp = false;
-            continue;
-        }
-        if (c == '\n') {
-            l.pos++;
-            l.line++;
-            l.line_start = l.pos;
-            nl = true;
-            sp = true;
-            continue;
-        }
-        if (c == ' ' || c == '\t' || c == '\r') {
-            l.pos++;
-            sp = true;
-            continue;
-        }
-        if (c == '#') {
-            while (peekc(&l, 0) >= 0 && peekc(&l, 0) != '\n') {
-                l.pos++;
-            }
-            sp = true;
-            continue;
-        }
-        if (cnt + 1 >= cap) {
-            void *p;
-            TRY(ay_arena_grow(toks_arena, toks, cap * sizeof *toks, cap * 2 * sizeof *toks,
-                                  &p));
-            toks = p;
-            cap *= 2;
-        }
-        struct ay_rego_tok *t = &toks[cnt];
-        memset(t, 0, sizeof *t);
-        t->nl_before = nl;
-        t->sp_before = sp;
-        t->line = l.line;
-        t->col = (uint32_t)(l.pos - l.line_start + 1);
-        t->text = src + l.pos;
-        nl = false;
-        sp = false;
-        size_t start = l.pos;
-        if (c < 0 && ntpl > 0) {
-            return lfail(&l, "non-terminated template string");
-        }
-        if (c < 0) {
-            t->kind = AY_TK_EOF;
-            cnt++;
+    struct ay_rego_lexer *L = ay_xcalloc(1, sizeof *L);
+    ay_diag_clear(&L->ldiag);
+    L->l = (struct lx){a, name, src, n, 0, 1, 0, &L->ldiag};
+    L->nl = true;
+    L->sp = true;
+    *out = L;
+    return AY_OK;
+}
+
+void ay_rego_lexer_free(struct ay_rego_lexer *L)
+{
+    if (L == NULL) {
+        return;
+    }
+    for (size_t b = L->released; b < L->nblk; b++) {
+        ay_free(L->blk[b]);
+    }
+    for (size_t i = 0; i < L->nspare; i++) {
+        ay_free(L->spare[i]);
+    }
+    ay_free(L->blk);
+    ay_free(L->spare);
+    ay_free(L);
+}
+
+const struct ay_rego_tok *ay_rego_lexer_at(struct ay_rego_lexer *L, size_t i)
+{
+    while (i >= L->cnt && !L->done) {
+        /* The tokens held (one rule's, at most) count against the same cap as an arena. */
+        if ((L->cnt - L->released * TOK_BLOCK) * sizeof(struct ay_rego_tok) >=
+            AY_LIMIT_REQUEST_ARENA) {
+            stop(L, FAIL(&L->ldiag, AY_ERR_LIMIT, "%s:%u: one rule of more than %zu tokens",
+                         L->l.name, L->l.line,
+                         AY_LIMIT_REQUEST_ARENA / sizeof(struct ay_rego_tok)));
             break;
         }
-        if (is_ident_start(c)) {
-            while (is_ident_start(peekc(&l, 0)) || ay_is_digit(peekc(&l, 0))) {
-                l.pos++;
-            }
-            t->kind = AY_TK_IDENT;
-        } else if (ay_is_digit(c)) {
-            TRY(lex_number(&l, t));
-        } else if (c == '$' && (peekc(&l, 1) == '"' || peekc(&l, 1) == '`')) {
-            if (ntpl == AY_REGO_TPL_NEST) {
-                return lfail(&l, "template strings nested too deep");
-            }
-            tpl[ntpl].raw = peekc(&l, 1) == '`';
-            tpl[ntpl].depth = 0;
-            ntpl++;
-            in_text = true;
-            l.pos += 2;
-            t->kind = AY_TK_TPL_BEGIN;
-        } else if (ntpl > 0 && c == '}' && tpl[ntpl - 1].depth == 0) {
-            t->kind = AY_TK_TPL_CLOSE;
-            l.pos++;
-            in_text = true;
-        } else if (c == '"') {
-            TRY(lex_string(&l, t));
-        } else if (c == '`') {
-            TRY(lex_raw(&l, t));
-        } else {
-            bool found = false;
-            for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-                size_t ol = strlen(ops[i].text);
-                if (l.n - l.pos >= ol && memcmp(l.s + l.pos, ops[i].text, ol) == 0) {
-                    t->kind = ops[i].kind;
-                    l.pos += ol;
-                    found = true;
-                    break;
-                }
-            }
-            if (!found) {
-                return lfail(&l, "illegal token");
-            }
-            if (ntpl > 0 && t->kind == AY_TK_LBRACE) {
-                tpl[ntpl - 1].depth++;
-            } else if (ntpl > 0 && t->kind == AY_TK_RBRACE) {
-                tpl[ntpl - 1].depth--;
-            }
+        struct ay_rego_tok *t = slot(L);
+        ay_err e = lex_one(L, t);
+        if (e != AY_OK) {
+            stop(L, e);
+            break;
         }
-        t->len = l.pos - start;
-        cnt++;
+        L->cnt++;
+        if (t->kind == AY_TK_EOF) {
+            L->done = true;
+            L->eof = *t;
+        }
     }
-    *out = toks;
-    *out_n = cnt;
-    return AY_OK;
+    if (i < L->cnt && i / TOK_BLOCK >= L->released) {
+        return &L->blk[i / TOK_BLOCK][i % TOK_BLOCK];
+    }
+    /* Past the end (or, by misuse, released): the EOF token, as the parser expects. */
+    return &L->eof;
+}
+
+void ay_rego_lexer_release(struct ay_rego_lexer *L, size_t i)
+{
+    size_t upto = i / TOK_BLOCK; /* the block holding i stays */
+    for (; L->released < upto && L->released < L->nblk; L->released++) {
+        if (L->nspare % 16 == 0) {
+            L->spare = ay_xrealloc(L->spare, (L->nspare + 16) * sizeof *L->spare);
+        }
+        L->spare[L->nspare++] = L->blk[L->released];
+        L->blk[L->released] = NULL;
+    }
+}
+
+ay_err ay_rego_lexer_error(struct ay_rego_lexer *L, struct ay_diag *diag)
+{
+    /* Lex what the parser did not reach (it stopped at an error of its own, or left early):
+     * a lexing error anywhere in the module is what gets reported, as when whole modules were
+     * lexed before parsing. */
+    struct ay_rego_tok t;
+    while (!L->done) {
+        ay_err e = lex_one(L, &t);
+        if (e != AY_OK) {
+            stop(L, e);
+        } else if (t.kind == AY_TK_EOF) {
+            L->done = true;
+        }
+    }
+    if (L->err == AY_OK) {
+        return AY_OK;
+    }
+    *diag = L->ldiag;
+    return L->err;
 }

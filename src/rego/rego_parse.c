@@ -10,13 +10,13 @@
 
 #include "base/base_arena.h"
 #include "base/base_limits.h"
+#include "base/base_mem.h"
 
 struct ps {
     struct ay_arena *a;
     const char *name;
-    struct ay_rego_tok *t;
-    size_t nt;
-    size_t i;
+    struct ay_rego_lexer *lx;
+    size_t i; /* the current token */
     struct ay_diag *diag;
     size_t depth;
     bool v0;
@@ -26,18 +26,19 @@ struct ps {
 
 static const struct ay_rego_tok *cur(const struct ps *p)
 {
-    return &p->t[p->i];
+    return ay_rego_lexer_at(p->lx, p->i);
 }
 
+/* Past the end: the EOF token. */
 static const struct ay_rego_tok *peek_at(const struct ps *p, size_t k)
 {
-    size_t j = p->i + k;
-    return &p->t[j < p->nt ? j : p->nt - 1];
+    return ay_rego_lexer_at(p->lx, p->i + k);
 }
 
+/* Never past the EOF token. */
 static void adv(struct ps *p)
 {
-    if (p->i + 1 < p->nt) {
+    if (cur(p)->kind != AY_TK_EOF) {
         p->i++;
     }
 }
@@ -161,7 +162,7 @@ static ay_err mk_call(struct ps *p, const char *fname, const struct ay_rego_tok 
     struct ay_rego_term *t;
     TRY(new_term(p, AY_RT_CALL, at, &t));
     t->name = fname;
-    t->name_len = strlen(fname);
+    t->name_len = (uint32_t)strlen(fname); /* an internal name */
     TRY(ay_arena_array(p->a, 2, sizeof *t->items, (void **)&t->items));
     t->items[0] = x;
     t->items[1] = y;
@@ -306,7 +307,8 @@ static ay_err parse_brace(struct ps *p, struct ay_rego_term **out)
 }
 
 /* Dotted name of a var or a ref with only .name elements, for calls ("a.b.c"). */
-static ay_err call_name(struct ps *p, struct ay_rego_term *base, const char **out, size_t *out_n)
+static ay_err call_name(struct ps *p, struct ay_rego_term *base, const char **out,
+                        uint32_t *out_n)
 {
     if (base->kind == AY_RT_VAR) {
         *out = base->name;
@@ -336,7 +338,7 @@ static ay_err call_name(struct ps *p, struct ay_rego_term *base, const char **ou
     }
     s[w] = '\0';
     *out = s;
-    *out_n = w;
+    *out_n = (uint32_t)w; /* at most the source's length */
     return AY_OK;
 }
 
@@ -484,10 +486,10 @@ static ay_err parse_template(struct ps *p, struct ay_rego_term **out)
         struct ay_rego_term *v2;
         TRY(new_term(p, AY_RT_VAR, t, &v1));
         v1->name = name;
-        v1->name_len = (size_t)nl;
+        v1->name_len = (uint32_t)nl;
         TRY(new_term(p, AY_RT_VAR, t, &v2));
         v2->name = name;
-        v2->name_len = (size_t)nl;
+        v2->name_len = (uint32_t)nl;
         e->kind = AY_RE_UNIFY;
         e->b = e->a;
         e->a = v1;
@@ -510,7 +512,7 @@ static ay_err parse_template(struct ps *p, struct ay_rego_term **out)
     struct ay_rego_term *call;
     TRY(new_term(p, AY_RT_CALL, at, &call));
     call->name = "internal.template_string";
-    call->name_len = strlen(call->name);
+    call->name_len = (uint32_t)strlen(call->name);
     TRY(ay_arena_array(p->a, 1, sizeof *call->items, (void **)&call->items));
     call->items[0] = arr;
     call->n = 1;
@@ -913,7 +915,7 @@ static ay_err parse_literal(struct ps *p, struct ay_rego_expr **out)
         e->with = arr;
         e->nwith = w.n;
     }
-    const struct ay_rego_tok *last = p->i > 0 ? &p->t[p->i - 1] : at;
+    const struct ay_rego_tok *last = p->i > 0 ? ay_rego_lexer_at(p->lx, p->i - 1) : at;
     e->text = at->text;
     e->text_len = last->text >= at->text ? (size_t)(last->text - at->text) + last->len : 0;
     leave(p);
@@ -1266,6 +1268,8 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
         if (is_ident(cur(&p), "import") && !dot_next(&p)) {
             return perr(&p, "imports must come before rules");
         }
+        /* No token of an earlier rule is looked at again. */
+        ay_rego_lexer_release(p.lx, p.i > 0 ? p.i - 1 : 0);
         struct ay_rego_rule *r = NULL;
         TRY(parse_rule(&p, m, &r));
         TRY(plist_push(&p, &rules, r));
@@ -1289,26 +1293,26 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
     return AY_OK;
 }
 
-/* The tokens live in a scratch arena dropped after parsing: the AST keeps only what it points
- * to (source text, decoded strings in a), so the policy holds no token array. */
+/* The tokens are lexer scratch dropped as parsing goes: the AST keeps only what it points to
+ * (source text, decoded strings in a), so the policy holds no token array. */
 ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *src, size_t n,
                             bool v0, struct ay_diag *diag, struct ay_rego_module **out)
 {
-    struct ps p = {a, name, NULL, 0, 0, diag, 0, v0, !v0, 0};
-    struct ay_arena *scratch;
-    ay_arena_new(AY_LIMIT_REQUEST_ARENA, &scratch);
-    ay_err e = ay_rego_lex(a, scratch, name, src, n, diag, &p.t, &p.nt);
-    if (e == AY_OK) {
-        e = parse_module_toks(&p, out);
-    }
-    ay_arena_free(scratch);
-    return e;
+    struct ps p = {a, name, NULL, 0, diag, 0, v0, !v0, 0};
+    TRY(ay_rego_lexer_new(a, name, src, n, diag, &p.lx));
+    ay_err e = parse_module_toks(&p, out);
+    ay_err le = ay_rego_lexer_error(p.lx, diag);
+    ay_rego_lexer_free(p.lx);
+    return le != AY_OK ? le : e;
 }
 
 ay_err ay_rego_parse_query(struct ay_arena *a, const char *src, size_t n, struct ay_diag *diag,
                            struct ay_rego_body **out)
 {
-    struct ps p = {a, "query", NULL, 0, 0, diag, 0, false, true, 0};
-    TRY(ay_rego_lex(a, a, "query", src, n, diag, &p.t, &p.nt));
-    return parse_body_until(&p, AY_TK_EOF, out);
+    struct ps p = {a, "query", NULL, 0, diag, 0, false, true, 0};
+    TRY(ay_rego_lexer_new(a, "query", src, n, diag, &p.lx));
+    ay_err e = parse_body_until(&p, AY_TK_EOF, out);
+    ay_err le = ay_rego_lexer_error(p.lx, diag);
+    ay_rego_lexer_free(p.lx);
+    return le != AY_OK ? le : e;
 }

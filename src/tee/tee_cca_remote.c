@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* CCA remote mode: Veraison's challenge-response API over libcurl, as Trustee's remote CCA
+/* CCA remote mode: Veraison's challenge-response API over net_fetch, as Trustee's remote CCA
  * verifier uses it (CCA-KBS.md section 1.6 "Remote mode", section 2.5 "Veraison's EAR"):
  * discovery, a session with the expected value as nonce, the token POSTed as
  * application/eat-collection, the EAR JWT verified with the discovered key (ES256 only, as
@@ -7,8 +7,8 @@
  * evidence. Veraison's ear.status and trust vectors are not consulted (section 0 item 4). */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "base/base_arena.h"
@@ -20,6 +20,7 @@
 #include "crypto/crypto_cose.h"
 #include "crypto/crypto_digest.h"
 #include "crypto/crypto_x509.h"
+#include "net/net_fetch.h"
 #include "tee/tee_cca.h"
 
 #define MT_DISCOVERY    "application/vnd.veraison.discovery+json"
@@ -32,25 +33,11 @@
 struct rx {
     struct ay_buf body;
     char location[REMOTE_URL_MAX];
-    bool too_big;
 };
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
+static void on_header(void *arg, const char *p, size_t len)
 {
     struct rx *r = arg;
-    size_t len = size * n;
-    if (r->body.len + len > REMOTE_BODY_MAX) {
-        r->too_big = true;
-        return 0;
-    }
-    ay_buf_put(&r->body, p, len);
-    return len;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-    struct rx *r = arg;
-    size_t len = size * n;
     static const char name[] = "location:";
     if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
         size_t i = sizeof name - 1;
@@ -66,7 +53,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
             r->location[j - i] = '\0';
         }
     }
-    return len;
 }
 
 struct req {
@@ -80,55 +66,31 @@ struct req {
 static ay_err http(struct ay_ctx *ctx, const struct ay_cca_remote_cfg *cfg, const struct req *q,
                    long *status, struct rx *r)
 {
-    CURL *c = curl_easy_init();
-    if (c == NULL) {
-        return FAIL(&ctx->diag, AY_ERR_NETWORK, "cca: remote: curl_easy_init failed");
-    }
     char accept[160];
     char ctype[160];
     (void)snprintf(accept, sizeof accept, "Accept: %s", q->accept);
     (void)snprintf(ctype, sizeof ctype, "Content-Type: %s", q->content_type ? q->content_type : "");
-    struct curl_slist *hdrs = curl_slist_append(NULL, accept);
-    if (q->content_type != NULL && hdrs != NULL) {
-        struct curl_slist *h2 = curl_slist_append(hdrs, ctype);
-        hdrs = h2 != NULL ? h2 : hdrs;
-    }
-    bool post = strcmp(q->method, "POST") == 0;
-    long timeout = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
-    bool ok = hdrs != NULL && curl_easy_setopt(c, CURLOPT_URL, q->url) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_WRITEDATA, r) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_HEADERDATA, r) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-              curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http") == CURLE_OK;
-    if (ok && cfg->ca_cert != NULL) {
-        ok = curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_cert) == CURLE_OK;
-    }
-    if (ok && post) {
-        ok = curl_easy_setopt(c, CURLOPT_POST, 1L) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-                              q->body.len ? (const char *)q->body.ptr : "") == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body.len) == CURLE_OK;
-    }
-    CURLcode rc = ok ? curl_easy_perform(c) : CURLE_FAILED_INIT;
+    const char *hdrs[3] = {accept, q->content_type != NULL ? ctype : NULL, NULL};
+    struct ay_net_req nq = {.method = q->method,
+                            .url = q->url,
+                            .headers = hdrs,
+                            .body = q->body.ptr,
+                            .body_len = q->body.len,
+                            .timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30,
+                            .ca_file = cfg->ca_cert,
+                            .max_body = REMOTE_BODY_MAX,
+                            .on_header = on_header,
+                            .header_arg = r};
+    struct ay_net_resp a;
     *status = 0;
-    if (rc == CURLE_OK) {
-        (void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    ay_err e = ay_net_fetch(&nq, &ctx->diag, &a);
+    if (e != AY_OK) {
+        ay_diag_prefix(&ctx->diag, "cca: remote");
+        return e;
     }
-    curl_easy_cleanup(c);
-    curl_slist_free_all(hdrs);
-    if (r->too_big) {
-        return FAIL(&ctx->diag, AY_ERR_LIMIT, "cca: remote: %s %s: answer over %zu bytes",
-                    q->method, q->url, REMOTE_BODY_MAX);
-    }
-    if (rc != CURLE_OK) {
-        return FAIL(&ctx->diag, AY_ERR_NETWORK, "cca: remote: %s %s: %s", q->method, q->url,
-                    curl_easy_strerror(rc));
-    }
+    *status = a.status;
+    ay_buf_put(&r->body, a.body, a.len);
+    ay_net_resp_free(&a);
     if (ay_buf_finish(&r->body) != AY_OK) {
         return FAIL(&ctx->diag, AY_ERR_LIMIT, "cca: remote: answer too large");
     }

@@ -2,7 +2,7 @@
 /* DCAP collateral sources (issue 4 "Sources", FORMATS.md 2.4, TRUSTEE.md 2.5 / 7.3): the files a
  * quote needs (TCB info, QE identity, the TCB Signing issuer chain, the PCK CRL and the root CA
  * CRL) from, in order, the in-memory cache, a local collateral directory, the on-disk cache and a
- * PCCS / Intel PCS v4 over libcurl. A set is kept until its earliest nextUpdate; it is checked
+ * PCCS / Intel PCS v4 over net_fetch. A set is kept until its earliest nextUpdate; it is checked
  * (ids, FMSPC, signatures by the issuer chain's leaf, windows at the verification time) before it
  * is cached, so a bad answer is never kept. The verifier checks everything again, chain included.
  */
@@ -16,8 +16,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <curl/curl.h>
-
 #include "base/base_arena.h"
 #include "base/base_ctx.h"
 #include "base/base_limits.h"
@@ -28,6 +26,7 @@
 #include "codec/codec_hex.h"
 #include "crypto/crypto_dcap.h"
 #include "crypto/crypto_x509.h"
+#include "net/net_fetch.h"
 #include "tee/tee.h"
 #include "tee/tee_collateral.h"
 #include "tee/tee_dcap.h"
@@ -343,28 +342,13 @@ static void disk_store(const char *cache_dir, const struct ay_dcap_coll_request 
 /* ---- HTTP ---- */
 
 struct resp {
-    CURL *c;
-    uint8_t *body;
-    size_t len, max;
-    bool over;
+    uint8_t *body; /* owned (ay_free) */
+    size_t len;
     const char *hdr;  /* the issuer-chain header wanted, or NULL */
     const char *hdr2; /* its older name (v3 API), or NULL */
-    char *chain;      /* URL-decoded header value (curl_free) */
+    char *chain;      /* URL-decoded header value (ay_free) */
     size_t chain_len;
 };
-
-static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
-{
-    struct resp *r = arg;
-    size_t add = size * nmemb;
-    if (add > r->max - r->len) {
-        r->over = true;
-        return 0; /* aborts the transfer */
-    }
-    memcpy(r->body + r->len, p, add);
-    r->len += add;
-    return add;
-}
 
 static bool header_is(const char *line, size_t n, const char *name)
 {
@@ -372,10 +356,9 @@ static bool header_is(const char *line, size_t n, const char *name)
     return k > 0 && n > k && line[k] == ':' && strncasecmp(line, name, k) == 0;
 }
 
-static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
+static void on_header(void *arg, const char *line, size_t n)
 {
     struct resp *r = arg;
-    size_t n = size * nmemb;
     size_t k = 0;
     if (header_is(line, n, r->hdr)) {
         k = strlen(r->hdr);
@@ -383,7 +366,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
         k = strlen(r->hdr2);
     }
     if (k == 0 || r->chain != NULL) {
-        return n;
+        return;
     }
     const char *v = line + k + 1;
     size_t vn = n - k - 1;
@@ -394,46 +377,39 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *arg)
     while (vn > 0 && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) {
         vn--;
     }
-    if (vn > SRC_CHAIN_MAX || vn > INT32_MAX) {
-        return n;
+    if (vn > SRC_CHAIN_MAX) {
+        return;
     }
-    /* FORMATS.md 2.4: the header is the URL-encoded PEM chain. */
-    int out = 0;
-    r->chain = curl_easy_unescape(r->c, v, (int)vn, &out);
-    r->chain_len = out > 0 ? (size_t)out : 0;
-    return n;
+    /* FORMATS.md 2.4: the header is the URL-encoded PEM chain. A malformed one stays unset and
+     * is reported as missing. */
+    if (ay_net_url_decode(v, vn, &r->chain, &r->chain_len) != AY_OK) {
+        r->chain = NULL;
+        r->chain_len = 0;
+    }
 }
 
 static ay_err http_get(struct ay_diag *d, const struct ay_dcap_source_config *c, const char *url,
                        struct resp *r)
 {
-    r->max = AY_LIMIT_DCAP_COLLATERAL;
-    r->body = ay_xmalloc(r->max);
-    r->c = curl_easy_init();
-    ENSURE(r->c != NULL, FAIL(d, AY_ERR_NETWORK, "collateral: curl_easy_init failed"));
-    long secure = c->secure_cert ? 1L : 0L;
-    bool set_ok = curl_easy_setopt(r->c, CURLOPT_URL, url) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_WRITEDATA, r) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_HEADERDATA, r) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_TIMEOUT, c->timeout_s) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_SSL_VERIFYPEER, secure) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_SSL_VERIFYHOST, secure * 2L) == CURLE_OK &&
-                  curl_easy_setopt(r->c, CURLOPT_PROTOCOLS_STR, "https,http") == CURLE_OK;
-    CURLcode rc = set_ok ? curl_easy_perform(r->c) : CURLE_FAILED_INIT;
-    long code = 0;
-    (void)curl_easy_getinfo(r->c, CURLINFO_RESPONSE_CODE, &code);
+    struct ay_net_req q = {.url = url,
+                           .timeout_s = c->timeout_s,
+                           .insecure = !c->secure_cert,
+                           .max_body = AY_LIMIT_DCAP_COLLATERAL,
+                           .on_header = on_header,
+                           .header_arg = r};
+    struct ay_net_resp a = {NULL, 0, 0};
+    ay_err e = ay_net_fetch(&q, d, &a);
     (void)pthread_mutex_lock(&mu);
     stats.http_requests++;
     (void)pthread_mutex_unlock(&mu);
-    ENSURE(!r->over,
-           FAIL(d, AY_ERR_LIMIT, "collateral: answer of %s exceeds %zu bytes", url, r->max));
-    ENSURE(rc == CURLE_OK,
-           FAIL(d, AY_ERR_NETWORK, "collateral: GET %s failed: %s", url, curl_easy_strerror(rc)));
-    ENSURE(code == 200, FAIL(d, AY_ERR_NETWORK, "collateral: GET %s: HTTP status %ld", url, code));
+    if (e != AY_OK) {
+        ay_diag_prefix(d, "collateral");
+        return e;
+    }
+    r->body = a.body;
+    r->len = a.len;
+    ENSURE(a.status == 200,
+           FAIL(d, AY_ERR_NETWORK, "collateral: GET %s: HTTP status %ld", url, a.status));
     ENSURE(r->hdr == NULL || r->chain != NULL,
            FAIL(d, AY_ERR_NETWORK, "collateral: GET %s: no %s header", url, r->hdr));
     return AY_OK;
@@ -441,10 +417,7 @@ static ay_err http_get(struct ay_diag *d, const struct ay_dcap_source_config *c,
 
 static void resp_free(struct resp *r)
 {
-    if (r->c != NULL) {
-        curl_easy_cleanup(r->c);
-    }
-    curl_free(r->chain);
+    ay_free(r->chain);
     ay_free(r->body);
     memset(r, 0, sizeof *r);
 }
