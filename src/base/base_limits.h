@@ -31,6 +31,7 @@
 #define AY_LIMIT_HTTP_TIMEOUT_S 30                        /* idle seconds per connection */
 
 #define AY_LIMIT_SNP_CERT_TABLE 32 /* entries of one SEV-SNP extended-report certificate table */
+#define AY_LIMIT_SNP_CERT_CACHE 256 /* SEV-SNP certificates (facts, key, chain verdict) cached */
 #define AY_LIMIT_CCA_SW_COMPONENTS 64 /* sw-components of one CCA platform token */
 #define AY_LIMIT_CCA_TRUST_ANCHORS 1024 /* CPAK entries across the CCA ta-stores of one request */
 
@@ -61,5 +62,9 @@
 #define AY_LIMIT_REGO_X509_CERTS 64       /* certificates / keys one crypto.x509.* call parses */
 #define AY_LIMIT_REGO_RE_CACHE 256        /* compiled regex patterns kept per process */
 #define AY_LIMIT_REGO_RE_CACHE_PATTERN 4096 /* bytes of a pattern the regex cache keeps */
+#define AY_LIMIT_REGO_NUM_DIGITS 1024      /* digits of a number literal beyond the double range */
+#define AY_LIMIT_REGO_JSONSCHEMA_DEPTH 128  /* subschema nesting json.*_schema follows ($ref too) */
+#define AY_LIMIT_REGO_JSONSCHEMA_STEPS 1000000 /* subschema checks of one json.match_schema */
+#define AY_LIMIT_REGO_SLEEP_MS 1000         /* longest test.sleep, milliseconds */
 
 #endif

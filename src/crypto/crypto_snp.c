@@ -4,6 +4,7 @@
  * re-read from their DER, so crypto_x509.c keeps its structs private. */
 #include "crypto/crypto_snp.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,8 +55,31 @@ static int cmp_time(const ASN1_TIME *t, int64_t at)
     return r;
 }
 
+/* Unix seconds of an ASN1_TIME; false if it cannot be read. */
+static bool unix_of(const ASN1_TIME *t, int64_t *out)
+{
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    int days = 0;
+    int secs = 0;
+    bool ok = epoch != NULL && ASN1_TIME_diff(&days, &secs, epoch, t) == 1;
+    ASN1_TIME_free(epoch);
+    if (ok) {
+        *out = (int64_t)days * 86400 + secs;
+    }
+    return ok;
+}
+
 ay_err ay_snp_crl_check(struct ay_diag *d, struct ay_span crl_in, const struct ay_x509 *ark,
                         const struct ay_x509 *const *certs, size_t n_certs, int64_t at)
+{
+    int64_t lo = INT64_MIN;
+    int64_t hi = INT64_MAX;
+    return ay_snp_crl_check_window(d, crl_in, ark, certs, n_certs, at, &lo, &hi);
+}
+
+ay_err ay_snp_crl_check_window(struct ay_diag *d, struct ay_span crl_in, const struct ay_x509 *ark,
+                               const struct ay_x509 *const *certs, size_t n_certs, int64_t at,
+                               int64_t *lo, int64_t *hi)
 {
     ay_err err = AY_OK;
     X509_CRL *crl = NULL;
@@ -64,6 +88,8 @@ ay_err ay_snp_crl_check(struct ay_diag *d, struct ay_span crl_in, const struct a
     EVP_PKEY *key = NULL;
     const ASN1_TIME *this_upd = NULL;
     const ASN1_TIME *next_upd = NULL;
+    int64_t t_this = 0;
+    int64_t t_next = INT64_MAX;
 
     crl = load_crl(crl_in);
     if (crl == NULL) {
@@ -116,6 +142,13 @@ ay_err ay_snp_crl_check(struct ay_diag *d, struct ay_span crl_in, const struct a
         X509_free(c);
         c = NULL;
     }
+    /* The verdict holds while the CRL is current; an unreadable time leaves no window. */
+    if (!unix_of(this_upd, &t_this) || (next_upd != NULL && !unix_of(next_upd, &t_next))) {
+        t_this = INT64_MAX;
+        t_next = INT64_MIN;
+    }
+    *lo = t_this > *lo ? t_this : *lo;
+    *hi = t_next < *hi ? t_next : *hi;
 out:
     X509_free(c);
     EVP_PKEY_free(key);

@@ -21,4 +21,11 @@ AY_MUST_USE ay_err ay_snp_crl_check(struct ay_diag *d, struct ay_span crl,
                                     const struct ay_x509 *ark, const struct ay_x509 *const *certs,
                                     size_t n_certs, int64_t at);
 
+/* The same, and on AY_OK narrows [*lo, *hi] to the CRL's [thisUpdate, nextUpdate] (nextUpdate
+ * absent: no upper bound), so a caller caching the verdict knows when it must re-check. */
+AY_MUST_USE ay_err ay_snp_crl_check_window(struct ay_diag *d, struct ay_span crl,
+                                           const struct ay_x509 *ark,
+                                           const struct ay_x509 *const *certs, size_t n_certs,
+                                           int64_t at, int64_t *lo, int64_t *hi);
+
 #endif

@@ -149,61 +149,60 @@ struct az_evidence {
     struct ay_span td_quote; /* TDX: the TD quote; empty if absent */
 };
 
-/* A JSON array of numbers 0..255 into the arena (v0 / bincode-style). */
-static ay_err byte_array(struct ay_ctx *ctx, const json_t *a, const char *what, struct ay_span *out)
+/* A JSON array of numbers 0..255 (v0 / bincode-style), or its placeholder in js
+ * (ay_snp_json_load decodes long byte arrays itself; jansson is slow at them). */
+static ay_err byte_array(struct ay_ctx *ctx, const struct ay_snp_json *js, const json_t *a,
+                         const char *what, struct ay_span *out)
 {
-    if (!json_is_array(a) || json_array_size(a) > AY_LIMIT_EVIDENCE) {
+    if (!ay_snp_json_bytes(ctx, js, a, out)) {
         return FAIL(&ctx->diag, AY_ERR_MALFORMED, "az-vtpm: %s is not a byte array", what);
     }
-    size_t n = json_array_size(a);
-    uint8_t *p = NULL;
-    TRY(ay_arena_alloc(ctx->arena, n + 1, (void **)&p));
-    for (size_t i = 0; i < n; i++) {
-        const json_t *v = json_array_get(a, i);
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 255) {
-            return FAIL(&ctx->diag, AY_ERR_MALFORMED, "az-vtpm: %s[%zu] is not a byte", what, i);
-        }
-        p[i] = (uint8_t)json_integer_value(v);
-    }
-    *out = ay_span_of(p, n);
     return AY_OK;
 }
 
-static ay_err hex_field(struct ay_ctx *ctx, const json_t *v, const char *what, struct ay_span *out)
+/* A hex / base64url string, or its placeholder in js (ay_snp_json_load keeps long ones as
+ * spans of the text; jansson is slow at them). */
+static ay_err hex_field(struct ay_ctx *ctx, const struct ay_snp_json *js, const json_t *v,
+                        const char *what, struct ay_span *out)
 {
-    if (!json_is_string(v) ||
-        ay_hex_decode(json_string_value(v), json_string_length(v), ctx->arena, out) != AY_OK) {
+    struct ay_span t;
+    if (!ay_snp_json_str(js, v, &t) ||
+        ay_hex_decode((const char *)t.ptr, t.len, ctx->arena, out) != AY_OK) {
         return FAIL(&ctx->diag, AY_ERR_MALFORMED, "az-vtpm: %s is not hex", what);
     }
     return AY_OK;
 }
 
-static ay_err b64url_field(struct ay_ctx *ctx, const json_t *v, const char *what,
-                           struct ay_span *out)
+static ay_err b64url_field(struct ay_ctx *ctx, const struct ay_snp_json *js, const json_t *v,
+                           const char *what, struct ay_span *out)
 {
-    if (!json_is_string(v) || ay_b64_decode(AY_B64_URL_ANYPAD, json_string_value(v),
-                                            json_string_length(v), ctx->arena, out) != AY_OK) {
+    struct ay_span t;
+    if (!ay_snp_json_str(js, v, &t) ||
+        ay_b64_decode(AY_B64_URL_ANYPAD, (const char *)t.ptr, t.len, ctx->arena, out) != AY_OK) {
         return FAIL(&ctx->diag, AY_ERR_MALFORMED, "az-vtpm: %s is not base64url", what);
     }
     return AY_OK;
 }
 
 /* A v0 field (byte array) or v1/v2 field (base64url string) that may be absent. */
-static ay_err opt_blob(struct ay_ctx *ctx, const json_t *root, const char *key, bool v0,
+static ay_err opt_blob(struct ay_ctx *ctx, const struct ay_snp_json *js, const char *key, bool v0,
                        struct ay_span *out)
 {
+    const json_t *root = js->root;
     const json_t *v = json_object_get(root, key);
     if (v == NULL || json_is_null(v)) {
         return AY_OK;
     }
-    return v0 ? byte_array(ctx, v, key, out) : b64url_field(ctx, v, key, out);
+    return v0 ? byte_array(ctx, js, v, key, out) : b64url_field(ctx, js, v, key, out);
 }
 
 /* TRUSTEE.md 7.5 / 7.6: v0 {"quote"|"tpm_quote": {byte arrays}, "report"|"hcl_report": [...],
  * "vcek": PEM | "td_quote": [...]}; v1/v2 {"version", "tpm_quote": {hex}, "hcl_report": b64url,
  * "vcek" | "td_quote": b64url}. */
-static ay_err parse_evidence(struct ay_ctx *ctx, const json_t *root, struct az_evidence *ev)
+static ay_err parse_evidence(struct ay_ctx *ctx, const struct ay_snp_json *js,
+                             struct az_evidence *ev)
 {
+    const json_t *root = js->root;
     struct ay_diag *d = &ctx->diag;
     memset(ev, 0, sizeof *ev);
     if (!json_is_object(root)) {
@@ -219,17 +218,17 @@ static ay_err parse_evidence(struct ay_ctx *ctx, const json_t *root, struct az_e
         if (!json_is_object(q)) {
             return FAIL(d, AY_ERR_MALFORMED, "az-vtpm: evidence has neither version nor quote");
         }
-        TRY(byte_array(ctx, json_object_get(q, "signature"), "quote.signature", &ev->signature));
-        TRY(byte_array(ctx, json_object_get(q, "message"), "quote.message", &ev->message));
+        TRY(byte_array(ctx, js, json_object_get(q, "signature"), "quote.signature",
+                       &ev->signature));
+        TRY(byte_array(ctx, js, json_object_get(q, "message"), "quote.message", &ev->message));
         const json_t *rep = json_object_get(root, "report");
-        TRY(byte_array(ctx, rep != NULL ? rep : json_object_get(root, "hcl_report"), "report",
+        TRY(byte_array(ctx, js, rep != NULL ? rep : json_object_get(root, "hcl_report"), "report",
                        &ev->hcl));
         const json_t *vc = json_object_get(root, "vcek");
         if (vc != NULL && !json_is_null(vc)) {
-            if (!json_is_string(vc)) {
+            if (!ay_snp_json_str(js, vc, &ev->vcek)) {
                 return FAIL(d, AY_ERR_MALFORMED, "az-vtpm: vcek is not a PEM string");
             }
-            ev->vcek = ay_span_of(json_string_value(vc), json_string_length(vc));
         }
     } else {
         if (!json_is_integer(ver) ||
@@ -240,12 +239,13 @@ static ay_err parse_evidence(struct ay_ctx *ctx, const json_t *root, struct az_e
         if (!json_is_object(q)) {
             return FAIL(d, AY_ERR_MALFORMED, "az-vtpm: tpm_quote is not an object");
         }
-        TRY(hex_field(ctx, json_object_get(q, "signature"), "tpm_quote.signature", &ev->signature));
-        TRY(hex_field(ctx, json_object_get(q, "message"), "tpm_quote.message", &ev->message));
-        TRY(b64url_field(ctx, json_object_get(root, "hcl_report"), "hcl_report", &ev->hcl));
-        TRY(opt_blob(ctx, root, "vcek", false, &ev->vcek));
+        TRY(hex_field(ctx, js, json_object_get(q, "signature"), "tpm_quote.signature",
+                      &ev->signature));
+        TRY(hex_field(ctx, js, json_object_get(q, "message"), "tpm_quote.message", &ev->message));
+        TRY(b64url_field(ctx, js, json_object_get(root, "hcl_report"), "hcl_report", &ev->hcl));
+        TRY(opt_blob(ctx, js, "vcek", false, &ev->vcek));
     }
-    TRY(opt_blob(ctx, root, "td_quote", v0, &ev->td_quote));
+    TRY(opt_blob(ctx, js, "td_quote", v0, &ev->td_quote));
     const json_t *pcrs = json_object_get(q, "pcrs");
     if (!json_is_array(pcrs) || json_array_size(pcrs) > AY_TPM_N_PCRS) {
         return FAIL(d, AY_ERR_MALFORMED, "az-vtpm: pcrs is not an array of at most %d",
@@ -255,9 +255,9 @@ static ay_err parse_evidence(struct ay_ctx *ctx, const json_t *root, struct az_e
     for (size_t i = 0; i < ev->n_pcrs; i++) {
         const json_t *v = json_array_get(pcrs, i);
         if (v0) {
-            TRY(byte_array(ctx, v, "quote.pcrs[]", &ev->pcrs[i]));
+            TRY(byte_array(ctx, js, v, "quote.pcrs[]", &ev->pcrs[i]));
         } else {
-            TRY(hex_field(ctx, v, "tpm_quote.pcrs[]", &ev->pcrs[i]));
+            TRY(hex_field(ctx, js, v, "tpm_quote.pcrs[]", &ev->pcrs[i]));
         }
     }
     return AY_OK;
@@ -340,7 +340,7 @@ out:
 
 /* Everything the run owns; freed by the caller. */
 struct az_run {
-    json_t *root;
+    struct ay_snp_json js;
     json_t *var_json;
     json_t *claims;
     struct ay_pkey *ak;
@@ -357,7 +357,7 @@ static void az_run_free(struct az_run *r)
 {
     json_decref(r->claims);
     json_decref(r->var_json);
-    json_decref(r->root);
+    ay_snp_json_free(&r->js);
     ay_pkey_free(r->ak);
     for (size_t i = 0; i < r->n_certs; i++) {
         ay_x509_free(r->certs[i]);
@@ -371,7 +371,8 @@ static ay_err add_cert_bytes(struct ay_diag *d, struct az_run *r, struct ay_span
     size_t n = 0;
     struct ay_diag scratch;
     ay_diag_clear(&scratch);
-    ay_err e = ay_x509_parse_all(required ? d : &scratch, bytes, AY_LIMIT_CERT_CHAIN, &arr, &n);
+    ay_err e =
+        ay_snp_certs_parse(required ? d : &scratch, bytes, true, AY_LIMIT_CERT_CHAIN, &arr, &n);
     if (e != AY_OK) {
         if (required) {
             ay_diag_prefix(d, "az-snp-vtpm: vcek");
@@ -404,15 +405,14 @@ static ay_err az_common(struct ay_ctx *ctx, const struct ay_tee_input *in, const
         /* TRUSTEE.md 3.6: "unexpected empty report data". */
         return FAIL(d, AY_ERR_BINDING, "%s: expected report data is required", who);
     }
-    r->root =
-        json_loadb((const char *)in->evidence.ptr, in->evidence.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (r->root == NULL) {
+    TRY(ay_snp_json_load(ctx, in->evidence, JSON_REJECT_DUPLICATES, &r->js, &jerr));
+    if (r->js.root == NULL) {
         return FAIL(d, AY_ERR_MALFORMED, "%s: evidence is not JSON: %s", who, jerr.text);
     }
     TRY(ay_arena_alloc(ctx->arena, sizeof *r->ev, (void **)&r->ev));
     TRY(ay_arena_alloc(ctx->arena, sizeof *r->q, (void **)&r->q));
     TRY(ay_arena_alloc(ctx->arena, sizeof *r->pcrs, (void **)&r->pcrs));
-    TRY(parse_evidence(ctx, r->root, r->ev));
+    TRY(parse_evidence(ctx, &r->js, r->ev));
     TRY(ay_hcl_report_parse(d, r->ev->hcl, &r->hcl));
     if (r->hcl.report_type != report_type) {
         return FAIL(d, AY_ERR_VERIFY, "%s: HCL report type %u is not %s", who,

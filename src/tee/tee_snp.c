@@ -8,11 +8,13 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/base_arena.h"
 #include "base/base_ctx.h"
 #include "base/base_limits.h"
 #include "base/base_mem.h"
@@ -605,48 +607,371 @@ static ay_err ext_hwid(const struct ay_x509 *cert, struct ay_span *out)
     return ay_cur_end(&c);
 }
 
+/* ---- certificate facts and the verified-chain cache ---- */
+
+/* What the checks read from one certificate. It is a function of the DER alone, so it is
+ * computed once per distinct certificate (subject and issuer names, AMD extensions, validity)
+ * and kept in the process-wide cache below; requests copy it out. */
+struct cert_facts {
+    enum role role;
+    enum role issuer_role;
+    char issuer_cn[64];
+    bool has_hwid; /* extension .4 present */
+    bool has_csp;  /* extension .5 present */
+    bool hwid_ok;  /* .4 decodes to at most 64 bytes (raw, or a DER OCTET STRING) */
+    uint8_t hwid[64];
+    size_t hwid_len;
+    ay_err spl_err[5]; /* blSPL, teeSPL, snpSPL, ucodeSPL, fmcSPL: AY_OK if a valid INTEGER */
+    int spl[5];
+    bool has_name;
+    char product_name[32];
+    int struct_version; /* -1 if absent or invalid */
+    bool has_csp_id;
+    char csp_id[128];
+    ay_err validity_err;
+    int64_t not_before;
+    int64_t not_after;
+    enum ay_snp_product vek_product; /* productName, else the issuer CN (v2 reports) */
+};
+
+static const char *const spl_oids[5] = {OID_AMD "3.1", OID_AMD "3.2", OID_AMD "3.3", OID_AMD "3.8",
+                                        OID_AMD "3.9"};
+
+static void facts_compute(const struct ay_x509 *c, struct cert_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    enum ay_snp_product cp;
+    f->role = cert_role(c, &cp);
+    char dn[512];
+    ay_x509_issuer(c, dn, sizeof dn);
+    name_cn(dn, f->issuer_cn, sizeof f->issuer_cn);
+    enum ay_snp_product ip;
+    f->issuer_role = cn_role(f->issuer_cn, &ip);
+    struct ay_span v;
+    f->has_hwid = ay_x509_extension(c, OID_AMD "4", &v) == AY_OK;
+    f->has_csp = ay_x509_extension(c, OID_AMD "5", &v) == AY_OK;
+    struct ay_span h;
+    if (ext_hwid(c, &h) == AY_OK && h.len <= sizeof f->hwid) {
+        f->hwid_ok = true;
+        f->hwid_len = h.len;
+        memcpy(f->hwid, h.ptr, h.len);
+    }
+    for (size_t i = 0; i < 5; i++) {
+        f->spl_err[i] = ext_int(c, spl_oids[i], &f->spl[i]);
+    }
+    f->has_name = ext_str(c, OID_AMD "2", f->product_name, sizeof f->product_name) == AY_OK;
+    if (!f->has_name) {
+        f->product_name[0] = '\0';
+    }
+    if (ext_int(c, OID_AMD "1", &f->struct_version) != AY_OK) {
+        f->struct_version = -1;
+    }
+    f->has_csp_id = ext_str(c, OID_AMD "5", f->csp_id, sizeof f->csp_id) == AY_OK;
+    if (!f->has_csp_id) {
+        f->csp_id[0] = '\0';
+    }
+    f->validity_err = ay_x509_validity(c, &f->not_before, &f->not_after);
+    /* The product a v2 report's key names: productName ("Milan-B0"), else its issuer CN. */
+    f->vek_product = f->has_name ? ay_snp_product_parse(f->product_name) : AY_SNP_PRODUCT_UNKNOWN;
+    if (f->vek_product == AY_SNP_PRODUCT_UNKNOWN &&
+        (f->issuer_role == ROLE_ASK || f->issuer_role == ROLE_ASVK)) {
+        f->vek_product = ip;
+    }
+}
+
+/* One cached certificate. The chain verdict is only ever a success: it records that this
+ * V[CL]EK chained to the ARK with exactly the CA certificates and CRLs hashed into chain_key,
+ * and that every one of them was inside its validity (CRLs: thisUpdate..nextUpdate) for any
+ * time strictly between lo and hi. Failures are never cached. */
+struct cert_entry {
+    uint8_t id[32]; /* SHA-256 of the DER */
+    struct cert_facts f;
+    struct ay_pkey *pub; /* V[CL]EK public key, shared read-only (NULL until first use) */
+    bool chain_ok;
+    uint8_t chain_key[32];
+    int64_t lo;
+    int64_t hi;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct cert_entry e[AY_LIMIT_SNP_CERT_CACHE];
+    size_t n;
+    size_t next; /* replacement position once full (FIFO) */
+} cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* Under cache.mu: the entry of this certificate, or NULL. */
+static struct cert_entry *cache_find(const uint8_t id[32])
+{
+    for (size_t i = 0; i < cache.n; i++) {
+        if (memcmp(cache.e[i].id, id, 32) == 0) {
+            return &cache.e[i];
+        }
+    }
+    return NULL;
+}
+
+static ay_err cert_id(struct ay_diag *d, const struct ay_x509 *c, uint8_t id[32])
+{
+    struct ay_span der = ay_x509_der(c);
+    ay_err e = ay_hash(AY_HASH_SHA256, der.ptr, der.len, id);
+    if (e != AY_OK) {
+        return FAIL(d, e, "snp: SHA-256 of a certificate");
+    }
+    return AY_OK;
+}
+
+/* The facts of c (from the cache, else computed and cached) into *out, its id into id. */
+static ay_err facts_of(struct ay_diag *d, const struct ay_x509 *c, uint8_t id[32],
+                       struct cert_facts *out)
+{
+    TRY(cert_id(d, c, id));
+    (void)pthread_mutex_lock(&cache.mu);
+    const struct cert_entry *hit = cache_find(id);
+    if (hit != NULL) {
+        *out = hit->f;
+    }
+    (void)pthread_mutex_unlock(&cache.mu);
+    if (hit != NULL) {
+        return AY_OK;
+    }
+    facts_compute(c, out);
+    (void)pthread_mutex_lock(&cache.mu);
+    if (cache_find(id) == NULL) {
+        struct cert_entry *e;
+        if (cache.n < AY_LIMIT_SNP_CERT_CACHE) {
+            e = &cache.e[cache.n++];
+        } else {
+            e = &cache.e[cache.next];
+            cache.next = (cache.next + 1) % AY_LIMIT_SNP_CERT_CACHE;
+            ay_pkey_free(e->pub); /* requests holding it keep their own reference */
+        }
+        memset(e, 0, sizeof *e);
+        memcpy(e->id, id, 32);
+        e->f = *out;
+    }
+    (void)pthread_mutex_unlock(&cache.mu);
+    return AY_OK;
+}
+
+/* The public key of the V[CL]EK with this id: a new reference to the cached key, else parsed
+ * from c (and cached if the entry is still there). */
+static ay_err vek_pub(struct ay_diag *d, const struct ay_x509 *c, const uint8_t id[32],
+                      struct ay_pkey **out)
+{
+    (void)pthread_mutex_lock(&cache.mu);
+    const struct cert_entry *hit = cache_find(id);
+    struct ay_pkey *k = hit != NULL && hit->pub != NULL ? ay_pkey_ref(hit->pub) : NULL;
+    (void)pthread_mutex_unlock(&cache.mu);
+    if (k != NULL) {
+        *out = k;
+        return AY_OK;
+    }
+    TRY(ay_x509_pubkey(d, c, &k));
+    (void)pthread_mutex_lock(&cache.mu);
+    struct cert_entry *e = cache_find(id);
+    if (e != NULL && e->pub == NULL) {
+        e->pub = ay_pkey_ref(k);
+    }
+    (void)pthread_mutex_unlock(&cache.mu);
+    *out = k;
+    return AY_OK;
+}
+
+/* True if this V[CL]EK was verified with exactly this chain context and `at` lies strictly
+ * inside the window of that verification (the bounds themselves are re-verified). */
+static bool chain_cached(const uint8_t id[32], const uint8_t key[32], int64_t at)
+{
+    bool hit = false;
+    (void)pthread_mutex_lock(&cache.mu);
+    const struct cert_entry *e = cache_find(id);
+    if (e != NULL && e->chain_ok && memcmp(e->chain_key, key, 32) == 0) {
+        hit = e->lo < at && at < e->hi;
+    }
+    (void)pthread_mutex_unlock(&cache.mu);
+    return hit;
+}
+
+static void chain_remember(const uint8_t id[32], const uint8_t key[32], int64_t lo, int64_t hi)
+{
+    (void)pthread_mutex_lock(&cache.mu);
+    struct cert_entry *e = cache_find(id);
+    if (e != NULL) {
+        e->chain_ok = true;
+        memcpy(e->chain_key, key, 32);
+        e->lo = lo;
+        e->hi = hi;
+    }
+    (void)pthread_mutex_unlock(&cache.mu);
+}
+
+/* ---- parsed certificates, by the bytes they came from ---- */
+
+/* Decoding a certificate (its public key above all: OpenSSL 3's decoders) costs a sizeable
+ * part of a P-384 verify, and every report of a platform presents the same VCEK, ASK and ARK
+ * bytes. Successful parses are kept by SHA-256 of the input bytes (and the parse mode); a
+ * repeat hands out new references. Failures are not kept. */
+struct parsed_entry {
+    uint8_t id[32];
+    struct ay_x509 *certs[AY_LIMIT_CERT_CHAIN];
+    size_t n;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct parsed_entry e[AY_LIMIT_SNP_CERT_CACHE];
+    size_t n;
+    size_t next;
+} parsed = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void parsed_clear(void)
+{
+    (void)pthread_mutex_lock(&parsed.mu);
+    for (size_t i = 0; i < parsed.n; i++) {
+        for (size_t k = 0; k < parsed.e[i].n; k++) {
+            ay_x509_free(parsed.e[i].certs[k]);
+        }
+    }
+    parsed.n = 0;
+    parsed.next = 0;
+    (void)pthread_mutex_unlock(&parsed.mu);
+}
+
+static struct ay_x509 **refs_of(struct ay_x509 *const *certs, size_t n)
+{
+    struct ay_x509 **arr = ay_xcalloc(n > 0 ? n : 1, sizeof *arr);
+    for (size_t i = 0; i < n; i++) {
+        arr[i] = ay_x509_ref(certs[i]);
+    }
+    return arr;
+}
+
+ay_err ay_snp_certs_parse(struct ay_diag *d, struct ay_span in, bool all, size_t max,
+                          struct ay_x509 ***out, size_t *out_n)
+{
+    uint8_t id[32];
+    struct ay_hash_ctx *h = NULL;
+    uint8_t mode[9] = {all ? 1 : 0};
+    for (size_t i = 0; i < 8; i++) {
+        mode[1 + i] = (uint8_t)((uint64_t)max >> (8 * i));
+    }
+    ay_err e = ay_hash_begin(AY_HASH_SHA256, &h);
+    if (e == AY_OK) {
+        e = ay_hash_update(h, mode, sizeof mode);
+    }
+    if (e == AY_OK) {
+        e = ay_hash_update(h, in.ptr, in.len);
+    }
+    if (e != AY_OK) {
+        ay_hash_ctx_free(h);
+        return FAIL(d, e, "snp: hashing certificate bytes");
+    }
+    TRY(ay_hash_end(h, id));
+    struct ay_x509 **arr = NULL;
+    size_t n = 0;
+    (void)pthread_mutex_lock(&parsed.mu);
+    for (size_t i = 0; i < parsed.n && arr == NULL; i++) {
+        if (memcmp(parsed.e[i].id, id, 32) == 0) {
+            n = parsed.e[i].n;
+            arr = refs_of(parsed.e[i].certs, n);
+        }
+    }
+    (void)pthread_mutex_unlock(&parsed.mu);
+    if (arr != NULL) {
+        *out = arr;
+        *out_n = n;
+        return AY_OK;
+    }
+    if (all) {
+        TRY(ay_x509_parse_all(d, in, max, &arr, &n));
+    } else {
+        struct ay_x509 *one = NULL;
+        TRY(ay_x509_parse(d, in, &one));
+        arr = ay_xcalloc(1, sizeof *arr);
+        arr[0] = one;
+        n = 1;
+    }
+    if (n <= AY_LIMIT_CERT_CHAIN) {
+        (void)pthread_mutex_lock(&parsed.mu);
+        struct parsed_entry *pe;
+        if (parsed.n < AY_LIMIT_SNP_CERT_CACHE) {
+            pe = &parsed.e[parsed.n++];
+        } else {
+            pe = &parsed.e[parsed.next];
+            parsed.next = (parsed.next + 1) % AY_LIMIT_SNP_CERT_CACHE;
+            for (size_t k = 0; k < pe->n; k++) {
+                ay_x509_free(pe->certs[k]); /* holders keep their own references */
+            }
+        }
+        memcpy(pe->id, id, 32);
+        pe->n = n;
+        for (size_t k = 0; k < n; k++) {
+            pe->certs[k] = ay_x509_ref(arr[k]);
+        }
+        (void)pthread_mutex_unlock(&parsed.mu);
+    }
+    *out = arr;
+    *out_n = n;
+    return AY_OK;
+}
+
+void ay_snp_vek_cache_clear(void)
+{
+    (void)pthread_mutex_lock(&cache.mu);
+    for (size_t i = 0; i < cache.n; i++) {
+        ay_pkey_free(cache.e[i].pub);
+    }
+    cache.n = 0;
+    cache.next = 0;
+    (void)pthread_mutex_unlock(&cache.mu);
+    parsed_clear();
+}
+
 /* ---- verification ---- */
 
 #define MAX_CERTS 40
 
+/* The presented certificates with their facts (one hash and one cache look-up each). */
+struct presented {
+    struct cert_facts f[MAX_CERTS];
+    uint8_t id[MAX_CERTS][32];
+};
+
 struct pick {
     const struct ay_x509 *vek;
     struct ay_x509 *owned; /* loaded from the offline store */
+    struct cert_facts f;
+    uint8_t id[32];
 };
 
-static bool tcb_matches(const struct ay_x509 *c, const struct ay_snp_tcb *t)
+static bool tcb_matches(const struct cert_facts *f, const struct ay_snp_tcb *t)
 {
-    int bl;
-    int tee;
-    int snp;
-    int ucode;
-    if (ext_int(c, OID_AMD "3.1", &bl) != AY_OK || ext_int(c, OID_AMD "3.2", &tee) != AY_OK ||
-        ext_int(c, OID_AMD "3.3", &snp) != AY_OK || ext_int(c, OID_AMD "3.8", &ucode) != AY_OK) {
-        return false;
+    for (size_t i = 0; i < 4; i++) {
+        if (f->spl_err[i] != AY_OK) {
+            return false;
+        }
     }
-    if (bl != t->bl || tee != t->tee || snp != t->snp || ucode != t->ucode) {
+    if (f->spl[0] != t->bl || f->spl[1] != t->tee || f->spl[2] != t->snp || f->spl[3] != t->ucode) {
         return false;
     }
     if (t->has_fmc) {
-        int fmc;
-        return ext_int(c, OID_AMD "3.9", &fmc) == AY_OK && fmc == t->fmc;
+        return f->spl_err[4] == AY_OK && f->spl[4] == t->fmc;
     }
     return true;
 }
 
-static bool hwid_matches(const struct ay_x509 *c, const struct ay_snp_report *r,
+static bool hwid_matches(const struct cert_facts *f, const struct ay_snp_report *r,
                          enum ay_snp_product p)
 {
-    struct ay_span h;
-    if (ext_hwid(c, &h) != AY_OK) {
+    if (!f->hwid_ok) {
         return false;
     }
     /* FORMATS.md 1.6 step 6: Turin's hwID is the first 8 bytes of CHIP_ID. */
     size_t want = p == AY_SNP_PRODUCT_TURIN ? 8 : 64;
-    if (h.len == 8 && p == AY_SNP_PRODUCT_UNKNOWN) {
+    if (f->hwid_len == 8 && p == AY_SNP_PRODUCT_UNKNOWN) {
         want = 8;
     }
-    return h.len == want && memcmp(h.ptr, r->chip_id, want) == 0;
+    return f->hwid_len == want && memcmp(f->hwid, r->chip_id, want) == 0;
 }
 
 /* Trustee OfflineStore (FORMATS.md 1.7): <dir>/vcek/<hwid-hex>/bl%02d_tee%02d_snp%02d_ucode%02d
@@ -754,9 +1079,12 @@ static ay_err kds_vcek(struct ay_diag *d, const struct ay_snp_verify_in *in,
     ay_err e = ay_x509_parse(d, ay_span_of(body, len), out);
     /* Cache only a key for this chip and TCB, so a wrong answer cannot poison the store (the
      * chain is verified on every use anyway). */
-    if (e == AY_OK && in->offline_store != NULL && tcb_matches(*out, t) &&
-        hwid_matches(*out, r, p)) {
-        cache_vcek(in->offline_store, r, p, t, ay_span_of(body, len));
+    if (e == AY_OK && in->offline_store != NULL) {
+        struct cert_facts f;
+        facts_compute(*out, &f);
+        if (tcb_matches(&f, t) && hwid_matches(&f, r, p)) {
+            cache_vcek(in->offline_store, r, p, t, ay_span_of(body, len));
+        }
     } else if (e != AY_OK) {
         ay_diag_prefix(d, "snp: KDS answer for %s", url);
     }
@@ -765,36 +1093,38 @@ static ay_err kds_vcek(struct ay_diag *d, const struct ay_snp_verify_in *in,
 }
 
 static ay_err pick_vek(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
-                       const struct ay_snp_report *r, enum ay_snp_product p, enum role want,
-                       const struct ay_snp_tcb *tcb, struct pick *out)
+                       const struct presented *pr, const struct ay_snp_report *r,
+                       enum ay_snp_product p, enum role want, const struct ay_snp_tcb *tcb,
+                       struct pick *out)
 {
-    const struct ay_x509 *first = NULL;
+    size_t first = SIZE_MAX;
     for (size_t i = 0; i < in->n_certs; i++) {
-        enum ay_snp_product cp;
-        if (cert_role(in->certs[i], &cp) != want) {
+        if (pr->f[i].role != want) {
             continue;
         }
-        if (first == NULL) {
-            first = in->certs[i];
+        if (first == SIZE_MAX) {
+            first = i;
         }
         /* Several keys may be presented (an endorsement folder): prefer the one for this chip
          * and this REPORTED_TCB; the checks below still decide. */
         bool chip_ok =
-            want == ROLE_VLEK || ay_snp_chip_id_masked(r) || hwid_matches(in->certs[i], r, p);
-        if (chip_ok && tcb_matches(in->certs[i], tcb)) {
-            out->vek = in->certs[i];
-            return AY_OK;
+            want == ROLE_VLEK || ay_snp_chip_id_masked(r) || hwid_matches(&pr->f[i], r, p);
+        if (chip_ok && tcb_matches(&pr->f[i], tcb)) {
+            first = i;
+            break;
         }
     }
-    if (first != NULL) {
-        out->vek = first;
+    if (first != SIZE_MAX) {
+        out->vek = in->certs[first];
+        out->f = pr->f[first];
+        memcpy(out->id, pr->id[first], 32);
         return AY_OK;
     }
     if (want == ROLE_VCEK && in->offline_store != NULL && !ay_snp_chip_id_masked(r)) {
         ay_err e = offline_vcek(&ctx->diag, in->offline_store, r, p, tcb, &out->owned);
         if (e == AY_OK) {
             out->vek = out->owned;
-            return AY_OK;
+            return facts_of(&ctx->diag, out->vek, out->id, &out->f);
         }
         if (e != AY_ERR_NOT_FOUND) {
             return e;
@@ -804,7 +1134,7 @@ static ay_err pick_vek(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
     if (want == ROLE_VCEK && in->kds_url != NULL && p != AY_SNP_PRODUCT_UNKNOWN) {
         TRY(kds_vcek(&ctx->diag, in, r, p, tcb, &out->owned));
         out->vek = out->owned;
-        return AY_OK;
+        return facts_of(&ctx->diag, out->vek, out->id, &out->f);
     }
     char hex[129];
     ay_hex_encode(r->chip_id, 8, hex);
@@ -815,11 +1145,11 @@ static ay_err pick_vek(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
 }
 
 /* Every presented ARK must be the pinned one of its product, byte for byte (FORMATS.md 0.2). */
-static ay_err check_presented_arks(struct ay_diag *d, const struct ay_snp_verify_in *in)
+static ay_err check_presented_arks(struct ay_diag *d, const struct ay_snp_verify_in *in,
+                                   const struct presented *pr)
 {
     for (size_t i = 0; i < in->n_certs; i++) {
-        enum ay_snp_product cp;
-        if (cert_role(in->certs[i], &cp) != ROLE_ARK) {
+        if (pr->f[i].role != ROLE_ARK) {
             continue;
         }
         bool known = false;
@@ -838,79 +1168,105 @@ static ay_err check_presented_arks(struct ay_diag *d, const struct ay_snp_verify
     return AY_OK;
 }
 
-static ay_err vek_checks(struct ay_diag *d, const struct ay_x509 *vek, enum role role,
+static ay_err vek_checks(struct ay_diag *d, const struct cert_facts *f, enum role role,
                          const struct ay_snp_report *r, enum ay_snp_product p,
                          const struct ay_snp_tcb *tcb, struct ay_snp_vek_info *info)
 {
-    struct ay_span v;
-    bool has_hwid = ay_x509_extension(vek, OID_AMD "4", &v) == AY_OK;
-    bool has_csp = ay_x509_extension(vek, OID_AMD "5", &v) == AY_OK;
     /* FORMATS.md 1.5 step 6: VCEK has hwID and no cspId; VLEK the reverse. */
-    if (role == ROLE_VCEK && (!has_hwid || has_csp)) {
+    if (role == ROLE_VCEK && (!f->has_hwid || f->has_csp)) {
         return FAIL(d, AY_ERR_BAD_CHAIN, "snp: VCEK must carry hwID and no cspId");
     }
-    if (role == ROLE_VLEK && (has_hwid || !has_csp)) {
+    if (role == ROLE_VLEK && (f->has_hwid || !f->has_csp)) {
         return FAIL(d, AY_ERR_BAD_CHAIN, "snp: VLEK must carry cspId and no hwID");
     }
-    if (role == ROLE_VCEK && !ay_snp_chip_id_masked(r) && !hwid_matches(vek, r, p)) {
+    if (role == ROLE_VCEK && !ay_snp_chip_id_masked(r) && !hwid_matches(f, r, p)) {
         return FAIL(d, AY_ERR_VERIFY, "snp: VCEK hwID does not match the report CHIP_ID");
     }
     /* FORMATS.md 1.5 step 7: certificate TCB == REPORTED_TCB, field by field. */
     const char *names[] = {"blSPL", "teeSPL", "snpSPL", "ucodeSPL", "fmcSPL"};
-    const char *oids[] = {OID_AMD "3.1", OID_AMD "3.2", OID_AMD "3.3", OID_AMD "3.8",
-                          OID_AMD "3.9"};
     int want[] = {tcb->bl, tcb->tee, tcb->snp, tcb->ucode, tcb->fmc};
     size_t n = tcb->has_fmc ? 5 : 4;
     for (size_t i = 0; i < n; i++) {
-        int got;
-        ay_err e = ext_int(vek, oids[i], &got);
-        if (e != AY_OK) {
+        if (f->spl_err[i] != AY_OK) {
             return FAIL(d, AY_ERR_BAD_CHAIN, "snp: V[CL]EK lacks a valid %s extension", names[i]);
         }
-        if (got != want[i]) {
+        if (f->spl[i] != want[i]) {
             return FAIL(d, AY_ERR_TCB,
                         "snp: V[CL]EK %s %d != REPORTED_TCB %s %d (the key was not derived for "
                         "this TCB)",
-                        names[i], got, names[i], want[i]);
+                        names[i], f->spl[i], names[i], want[i]);
         }
     }
     memset(info, 0, sizeof *info);
     info->type = role == ROLE_VLEK ? AY_SNP_KEY_VLEK : AY_SNP_KEY_VCEK;
-    if (ext_str(vek, OID_AMD "2", info->product_name, sizeof info->product_name) != AY_OK) {
-        info->product_name[0] = '\0';
+    memcpy(info->product_name, f->product_name, sizeof info->product_name);
+    info->struct_version = f->struct_version;
+    if (role == ROLE_VLEK) {
+        memcpy(info->csp_id, f->csp_id, sizeof info->csp_id);
     }
-    if (ext_int(vek, OID_AMD "1", &info->struct_version) != AY_OK) {
-        info->struct_version = -1;
-    }
-    if (role == ROLE_VLEK &&
-        ext_str(vek, OID_AMD "5", info->csp_id, sizeof info->csp_id) != AY_OK) {
-        info->csp_id[0] = '\0';
-    }
-    TRY(ay_x509_validity(vek, &info->not_before, &info->not_after));
+    TRY(f->validity_err);
+    info->not_before = f->not_before;
+    info->not_after = f->not_after;
     return AY_OK;
 }
 
-/* The product a v2 report's key names: productName ("Milan-B0"), else its issuer CN. */
-static enum ay_snp_product product_of_vek(const struct ay_x509 *vek)
+static void narrow(const struct ay_x509 *c, int64_t *lo, int64_t *hi)
 {
-    char name[32];
-    if (ext_str(vek, OID_AMD "2", name, sizeof name) == AY_OK) {
-        enum ay_snp_product p = ay_snp_product_parse(name);
-        if (p != AY_SNP_PRODUCT_UNKNOWN) {
-            return p;
-        }
+    int64_t nb = 0;
+    int64_t na = 0;
+    if (ay_x509_validity(c, &nb, &na) != AY_OK) {
+        nb = INT64_MAX; /* unreadable: an empty window, never a cache hit */
+        na = INT64_MIN;
     }
-    char dn[512];
-    char cn[128];
-    ay_x509_issuer(vek, dn, sizeof dn);
-    name_cn(dn, cn, sizeof cn);
-    enum ay_snp_product p;
-    enum role r = cn_role(cn, &p);
-    return (r == ROLE_ASK || r == ROLE_ASVK) ? p : AY_SNP_PRODUCT_UNKNOWN;
+    *lo = nb > *lo ? nb : *lo;
+    *hi = na < *hi ? na : *hi;
+}
+
+static ay_err hash_span(struct ay_hash_ctx *h, struct ay_span s)
+{
+    uint8_t len[8];
+    for (size_t i = 0; i < 8; i++) {
+        len[i] = (uint8_t)((uint64_t)s.len >> (8 * i));
+    }
+    TRY(ay_hash_update(h, len, sizeof len)); /* length-prefixed: no two contexts collide */
+    return ay_hash_update(h, s.ptr, s.len);
+}
+
+/* SHA-256 of everything the chain verdict depends on besides the V[CL]EK and the time: role,
+ * product, the pinned ARK, every candidate CA certificate, every CRL. */
+static ay_err chain_context(struct ay_diag *d, enum role role, enum ay_snp_product p,
+                            const struct ay_x509 *root, const struct ay_x509 *const *inter,
+                            size_t n, const struct ay_snp_verify_in *in, uint8_t out[32])
+{
+    struct ay_hash_ctx *h = NULL;
+    ay_err err = ay_hash_begin(AY_HASH_SHA256, &h);
+    uint8_t tag[2] = {(uint8_t)role, (uint8_t)p};
+    if (err == AY_OK) {
+        err = ay_hash_update(h, tag, sizeof tag);
+    }
+    if (err == AY_OK) {
+        err = hash_span(h, ay_x509_der(root));
+    }
+    for (size_t i = 0; i < n && err == AY_OK; i++) {
+        err = hash_span(h, ay_x509_der(inter[i]));
+    }
+    uint8_t sep = 0xff; /* between the CA certificates and the CRLs */
+    if (err == AY_OK) {
+        err = ay_hash_update(h, &sep, 1);
+    }
+    for (size_t i = 0; i < in->n_crls && err == AY_OK; i++) {
+        err = hash_span(h, in->crls[i]);
+    }
+    if (err == AY_OK) {
+        return ay_hash_end(h, out); /* frees h */
+    }
+    ay_hash_ctx_free(h);
+    return FAIL(d, err, "snp: hashing the chain context");
 }
 
 static ay_err chain_and_crl(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
-                            const struct ay_x509 *vek, enum role role, enum ay_snp_product p)
+                            const struct presented *pr, const struct pick *pk, enum role role,
+                            enum ay_snp_product p)
 {
     size_t pi = (size_t)p - 1;
     const struct ay_x509 *root = in->trust->ark[pi];
@@ -922,8 +1278,7 @@ static ay_err chain_and_crl(struct ay_ctx *ctx, const struct ay_snp_verify_in *i
     size_t n = 0;
     enum role ca_role = role == ROLE_VLEK ? ROLE_ASVK : ROLE_ASK;
     for (size_t i = 0; i < in->n_certs && n < MAX_CERTS; i++) {
-        enum ay_snp_product cp;
-        if (cert_role(in->certs[i], &cp) == ca_role) {
+        if (pr->f[i].role == ca_role) {
             inter[n++] = in->certs[i];
         }
     }
@@ -933,17 +1288,21 @@ static ay_err chain_and_crl(struct ay_ctx *ctx, const struct ay_snp_verify_in *i
     }
     /* The VEK must be issued by the AS[V]K of this product: VCEK by SEV-<P>, VLEK by
      * SEV-VLEK-<P> (FORMATS.md 1.2). */
-    char dn[512];
-    char cn[128];
-    ay_x509_issuer(vek, dn, sizeof dn);
-    name_cn(dn, cn, sizeof cn);
-    enum ay_snp_product ip;
-    if (cn_role(cn, &ip) != ca_role) {
+    if (pk->f.issuer_role != ca_role) {
         return FAIL(&ctx->diag, AY_ERR_BAD_CHAIN, "snp: %s issuer %s is not an %s",
-                    role == ROLE_VLEK ? "VLEK" : "VCEK", cn, role == ROLE_VLEK ? "ASVK" : "ASK");
+                    role == ROLE_VLEK ? "VLEK" : "VCEK", pk->f.issuer_cn,
+                    role == ROLE_VLEK ? "ASVK" : "ASK");
+    }
+    /* The chain (RSA-PSS verifies, CRL parsing) is the cost of a report after the signature:
+     * a V[CL]EK verified before with the same ARK, CA certificates and CRLs, at a time inside
+     * all their windows, is not re-verified. Anything else takes the full path below. */
+    uint8_t key[32];
+    TRY(chain_context(&ctx->diag, role, p, root, inter, n, in, key));
+    if (chain_cached(pk->id, key, ctx->now)) {
+        return AY_OK;
     }
     struct ay_x509_chain_in ci = {
-        .leaf = vek,
+        .leaf = pk->vek,
         .intermediates = inter,
         .n_intermediates = n,
         .root = root,
@@ -953,13 +1312,24 @@ static ay_err chain_and_crl(struct ay_ctx *ctx, const struct ay_snp_verify_in *i
         .what = role == ROLE_VLEK ? "snp: VLEK chain" : "snp: VCEK chain",
     };
     TRY(ay_x509_chain_verify(&ctx->diag, &ci));
+    /* Which certificates the chain used is OpenSSL's choice: the window is the intersection
+     * of all of them, so a later time outside any one of them re-verifies. */
+    int64_t lo = INT64_MIN;
+    int64_t hi = INT64_MAX;
+    narrow(pk->vek, &lo, &hi);
+    narrow(root, &lo, &hi);
+    for (size_t i = 0; i < n; i++) {
+        narrow(inter[i], &lo, &hi);
+    }
     /* FORMATS.md 1.5 step 5: ARK-issued CRLs revoke AS[V]Ks. */
     for (size_t i = 0; i < in->n_crls; i++) {
-        ay_err e = ay_snp_crl_check(&ctx->diag, in->crls[i], root, inter, n, ctx->now);
+        ay_err e =
+            ay_snp_crl_check_window(&ctx->diag, in->crls[i], root, inter, n, ctx->now, &lo, &hi);
         if (e != AY_OK && e != AY_ERR_NOT_FOUND) {
             return e;
         }
     }
+    chain_remember(pk->id, key, lo, hi);
     return AY_OK;
 }
 
@@ -973,7 +1343,12 @@ ay_err ay_snp_verify(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
     const struct ay_snp_report *r = &v.report;
     enum role role = ay_snp_report_signing_key(r) == AY_SNP_KEY_VLEK ? ROLE_VLEK : ROLE_VCEK;
     ENSURE(in->n_certs <= MAX_CERTS, FAIL(d, AY_ERR_LIMIT, "snp: too many certificates"));
-    TRY(check_presented_arks(d, in));
+    struct presented *pr = NULL;
+    TRY(ay_arena_alloc(ctx->arena, sizeof *pr, (void **)&pr));
+    for (size_t i = 0; i < in->n_certs; i++) {
+        TRY(facts_of(d, in->certs[i], pr->id[i], &pr->f[i]));
+    }
+    TRY(check_presented_arks(d, in, pr));
 
     /* FORMATS.md 1.4: CPUID (v3+) decides; a forced product must agree. */
     enum ay_snp_product p = AY_SNP_PRODUCT_UNKNOWN;
@@ -992,16 +1367,17 @@ ay_err ay_snp_verify(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
         p = in->product;
     }
 
-    struct pick pk = {NULL, NULL};
+    struct pick pk;
+    memset(&pk, 0, sizeof pk);
     struct ay_pkey *key = NULL;
     ay_err err = AY_OK;
     /* A v2 report without a configured product: first pick by the Milan/Genoa layout, then
      * take the product from the key (authenticated by the chain to that product's ARK). */
     struct ay_snp_tcb tcb;
     ay_snp_tcb_decode(r->reported_tcb, p, &tcb);
-    CHECK(pick_vek(ctx, in, r, p, role, &tcb, &pk));
+    CHECK(pick_vek(ctx, in, pr, r, p, role, &tcb, &pk));
     if (p == AY_SNP_PRODUCT_UNKNOWN) {
-        p = product_of_vek(pk.vek);
+        p = pk.f.vek_product;
         if (p == AY_SNP_PRODUCT_UNKNOWN) {
             err = FAIL(d, AY_ERR_UNSUPPORTED,
                        "snp: cannot tell the product of this v2 report (configure snp product)");
@@ -1009,11 +1385,11 @@ ay_err ay_snp_verify(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
         }
         ay_snp_tcb_decode(r->reported_tcb, p, &tcb);
     }
-    CHECK(chain_and_crl(ctx, in, pk.vek, role, p));
-    CHECK(vek_checks(d, pk.vek, role, r, p, &tcb, &v.vek));
+    CHECK(chain_and_crl(ctx, in, pr, &pk, role, p));
+    CHECK(vek_checks(d, &pk.f, role, r, p, &tcb, &v.vek));
 
     /* FORMATS.md 1.1: ECDSA P-384 / SHA-384 over the raw bytes [0x000, 0x2A0), R/S LE. */
-    CHECK(ay_x509_pubkey(d, pk.vek, &key));
+    CHECK(vek_pub(d, pk.vek, pk.id, &key));
     err = ay_pkey_verify_ecdsa_rs_le(
         d, key, AY_HASH_SHA384, ay_span_of(in->report.ptr, AY_SNP_SIGNED_LEN),
         ay_span_of(r->sig_r, AY_SNP_SIG_COMPONENT), ay_span_of(r->sig_s, AY_SNP_SIG_COMPONENT));

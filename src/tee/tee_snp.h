@@ -222,6 +222,23 @@ struct ay_snp_verified {
 AY_MUST_USE ay_err ay_snp_verify(struct ay_ctx *ctx, const struct ay_snp_verify_in *in,
                                  struct ay_snp_verified *out);
 
+/* The process-wide SEV-SNP certificate caches (tee_snp.c), each of at most
+ * AY_LIMIT_SNP_CERT_CACHE entries, FIFO, mutex-protected:
+ *  - parsed certificates by SHA-256 of the bytes they were parsed from (ay_snp_certs_parse);
+ *  - per certificate (SHA-256 of its DER): its role and AMD extensions, the V[CL]EK public key,
+ *    and the last successful chain verdict: the exact ARK, CA certificates and CRLs it was
+ *    verified with (hashed) and the window in which all of them were valid. ay_snp_verify skips
+ *    the chain and CRL checks only for the same V[CL]EK, the same context and a time strictly
+ *    inside that window; anything else (another VCEK, CA, CRL, or a time outside) re-verifies.
+ * Failures are never cached. ay_snp_vek_cache_clear empties both (tests, benches). */
+void ay_snp_vek_cache_clear(void);
+
+/* ay_x509_parse_all (all = true, up to max) or ay_x509_parse (all = false: one certificate)
+ * through the parsed-certificate cache: a repeat of the same bytes costs a SHA-256 and one
+ * reference per certificate. *out is ay_xmalloc'd; free with ay_x509_free_all. */
+AY_MUST_USE ay_err ay_snp_certs_parse(struct ay_diag *d, struct ay_span in, bool all, size_t max,
+                                      struct ay_x509 ***out, size_t *out_n);
+
 /* Adds Trustee's snp claims (TRUSTEE.md 7.2) to obj: policy_*, reported_tcb_*, platform_*,
  * measurement, chip_id, report_data, init_data (hex of HOST_DATA). */
 AY_MUST_USE ay_err ay_snp_claims_add(struct ay_diag *d, const struct ay_snp_verified *v,
@@ -246,9 +263,43 @@ ay_tee_verify_fn ay_tee_snp_verify;
 AY_MUST_USE ay_err ay_tee_snp_verify_with(struct ay_ctx *ctx, const struct ay_tee_input *in,
                                           const struct ay_snp_trust *trust, json_t **out_claims);
 
+/* Evidence JSON with byte arrays (the sev crate's serde, Azure vTPM evidence v0) or long
+ * base64 / hex strings (Azure v1/v2): thousands of numbers, which jansson turns into one json_t
+ * each, or kilobytes of string that it reads one character at a time. ay_snp_json_load hands
+ * jansson a copy of the text in which every array of 8 or more plain integers 0..255 is decoded
+ * into the arena, and every string of 64 or more base64 / hex characters (and nothing else) is
+ * kept as a span of the text, each replaced by a placeholder string (U+0001 or U+0002 and an
+ * index); ay_snp_json_bytes and ay_snp_json_str read them back from either form. The verdict
+ * on the document is jansson's, with the given flags: a text whose strings hold an escaped
+ * U+0001 or U+0002 (which could pass for a placeholder), or that nests deeper than 32, is
+ * parsed unchanged, as is one that the copy does not parse. */
+struct ay_snp_json {
+    json_t *root;           /* NULL when the text is not JSON (jerr says why); owned */
+    bool fast;              /* placeholders in use */
+    struct ay_span *arrays; /* decoded byte arrays (arena) */
+    size_t n;
+    struct ay_span *strs; /* plain strings (borrowed from the text: it must outlive root) */
+    size_t n_strs;
+};
+
+/* AY_OK with out->root == NULL for text that is not JSON; errors only for the arena. */
+AY_MUST_USE ay_err ay_snp_json_load(struct ay_ctx *ctx, struct ay_span text, size_t flags,
+                                    struct ay_snp_json *out, json_error_t *jerr);
+void ay_snp_json_free(struct ay_snp_json *j);
+/* The bytes of v, a byte-array placeholder of j (j may be NULL) or a JSON array of integers
+ * 0..255 (decoded into ctx's arena); false if it is neither. */
+bool ay_snp_json_bytes(struct ay_ctx *ctx, const struct ay_snp_json *j, const json_t *v,
+                       struct ay_span *out);
+/* The text of v, a string placeholder of j (j may be NULL) or a JSON string; false if it is
+ * neither (a byte-array placeholder is not a string). Not NUL-terminated. */
+bool ay_snp_json_str(const struct ay_snp_json *j, const json_t *v, struct ay_span *out);
+
 /* Builds the raw 1184-byte report from Trustee's JSON serialisation of the sev crate's
  * AttestationReport (TRUSTEE.md 7.2) into out (reserved bytes zero, as Trustee re-serialises). */
 AY_MUST_USE ay_err ay_snp_report_from_json(struct ay_diag *d, const json_t *j,
                                            uint8_t out[AY_SNP_REPORT_LEN]);
+/* The same where byte fields may also be placeholders of side (ay_snp_json_load). */
+AY_MUST_USE ay_err ay_snp_report_from_json_side(struct ay_diag *d, const struct ay_snp_json *side,
+                                                const json_t *j, uint8_t out[AY_SNP_REPORT_LEN]);
 
 #endif

@@ -48,6 +48,17 @@ static ay_err add_cert(struct ay_diag *d, struct collected *c, struct ay_x509 *x
     return AY_OK;
 }
 
+/* One certificate through the parsed-certificate cache (tee_snp.h). */
+static ay_err parse_one(struct ay_diag *d, struct ay_span bytes, struct ay_x509 **out)
+{
+    struct ay_x509 **arr = NULL;
+    size_t n = 0;
+    TRY(ay_snp_certs_parse(d, bytes, false, 1, &arr, &n));
+    *out = arr[0];
+    ay_free(arr);
+    return AY_OK;
+}
+
 /* An endorsement file: certificates (PEM bundle or DER) or a CRL; anything else is another
  * verifier's and is ignored. */
 static ay_err add_endorsement(struct ay_diag *d, struct collected *c, struct ay_span bytes)
@@ -56,7 +67,7 @@ static ay_err add_endorsement(struct ay_diag *d, struct collected *c, struct ay_
     ay_diag_clear(&scratch);
     struct ay_x509 **arr = NULL;
     size_t n = 0;
-    ay_err pe = ay_x509_parse_all(&scratch, bytes, AY_LIMIT_CERT_CHAIN, &arr, &n);
+    ay_err pe = ay_snp_certs_parse(&scratch, bytes, true, AY_LIMIT_CERT_CHAIN, &arr, &n);
     if (pe == AY_ERR_LIMIT) {
         return FAIL(d, AY_ERR_LIMIT, "snp: an endorsement file holds more than %d certificates",
                     AY_LIMIT_CERT_CHAIN);
@@ -83,6 +94,309 @@ static ay_err add_endorsement(struct ay_diag *d, struct collected *c, struct ay_
         c->crls[c->n_crls++] = bytes;
     }
     return AY_OK;
+}
+
+/* ---- byte arrays in evidence JSON ---- */
+
+/* Shorter arrays and strings stay JSON; deeper documents are handed to jansson as they are. */
+#define BYTES_MIN  8
+#define STR_MIN    64
+#define SCAN_DEPTH 32
+
+static bool json_ws(int ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* The scanner indexes the text span directly: it runs over every character of the evidence,
+ * and a cursor call per character cost more than jansson saved. Every index is checked
+ * against t.len before use. */
+
+/* t.ptr[at] is '[': true if the array is BYTES_MIN or more JSON numbers 0..255 written as plain
+ * integers (RFC 8259 section 6: no sign, no leading zero, no fraction or exponent) and nothing
+ * else; then *n is the count, dst (if not NULL) gets the values and *end is the index past
+ * ']'. Anything else (an ordinary array, or a malformed one jansson must judge) is false. */
+static bool byte_array_at(struct ay_span t, size_t at, uint8_t *dst, size_t *n, size_t *end)
+{
+    size_t i = at + 1;
+    size_t count = 0;
+    for (;;) {
+        while (i < t.len && json_ws(t.ptr[i])) {
+            i++;
+        }
+        size_t from = i;
+        unsigned v = 0;
+        while (i < t.len && t.ptr[i] >= '0' && t.ptr[i] <= '9' && i - from < 4) {
+            v = v * 10u + (unsigned)(t.ptr[i] - '0');
+            i++;
+        }
+        size_t digits = i - from;
+        if (digits == 0 || digits > 3 || (digits > 1 && t.ptr[from] == '0') || v > 255) {
+            return false;
+        }
+        if (dst != NULL) {
+            dst[count] = (uint8_t)v;
+        }
+        count++;
+        while (i < t.len && json_ws(t.ptr[i])) {
+            i++;
+        }
+        if (i >= t.len) {
+            return false;
+        }
+        if (t.ptr[i] == ']') {
+            i++;
+            break;
+        }
+        if (t.ptr[i] != ',') {
+            return false;
+        }
+        i++;
+    }
+    if (count < BYTES_MIN) {
+        return false;
+    }
+    *n = count;
+    *end = i;
+    return true;
+}
+
+/* Base64, base64url and hex: the characters of the long strings of evidence JSON. */
+static bool plain_char(int ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '+' || ch == '/' || ch == '=' || ch == '-' || ch == '_';
+}
+
+/* t.ptr[at] is '"': true if the string is STR_MIN or more plain characters and nothing else
+ * (no escape, no other character: its value is exactly its text); *body is the text between
+ * the quotes and *end the index past the closing quote. */
+static bool plain_string_at(struct ay_span t, size_t at, struct ay_span *body, size_t *end)
+{
+    size_t i = at + 1;
+    while (i < t.len && plain_char(t.ptr[i])) {
+        i++;
+    }
+    if (i >= t.len || t.ptr[i] != '"' || i - (at + 1) < STR_MIN) {
+        return false;
+    }
+    struct ay_cur c;
+    ay_cur_init(&c, t);
+    if (ay_cur_skip(&c, at + 1) != AY_OK || ay_cur_bytes(&c, i - (at + 1), body) != AY_OK) {
+        return false;
+    }
+    *end = i + 1;
+    return true;
+}
+
+static ay_err push_span(struct ay_ctx *ctx, struct ay_span **arr, size_t *n, size_t *cap,
+                        struct ay_span v)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap == 0 ? 16 : *cap * 2;
+        struct ay_span *grown = NULL;
+        TRY(ay_arena_alloc(ctx->arena, ncap * sizeof *grown, (void **)&grown));
+        if (*n > 0) {
+            memcpy(grown, *arr, *n * sizeof *grown);
+        }
+        *arr = grown;
+        *cap = ncap;
+    }
+    (*arr)[(*n)++] = v;
+    return AY_OK;
+}
+
+/* Writes the placeholder "\u000<lead><index>" over the room an array or string took. */
+static ay_err put_placeholder(struct ay_diag *d, char *out, size_t *w, size_t room, int lead,
+                              size_t index)
+{
+    int k = snprintf(out + *w, room + 1, "\"\\u000%d%zu\"", lead, index);
+    if (k < 0 || (size_t)k > room) {
+        return FAIL(d, AY_ERR_INTERNAL, "snp: JSON placeholder does not fit");
+    }
+    *w += (size_t)k;
+    return AY_OK;
+}
+
+/* Copies text into out with every byte array and every long plain string in a value position
+ * (after ':', '[' or a ',' inside an array: swapping one value for another keeps the text
+ * exactly as valid or invalid as it was) replaced by a placeholder string: U+0001 (arrays) or
+ * U+0002 (strings), then the decimal index into j->arrays or j->strs. *fast is false if the
+ * text has a string holding an escaped U+0001 or U+0002 (it could pass for a placeholder) or
+ * nests deeper than SCAN_DEPTH: then the text is to be parsed as it is. */
+static ay_err replace_values(struct ay_ctx *ctx, struct ay_span t, char *out, size_t *out_len,
+                             struct ay_snp_json *j, bool *fast)
+{
+    size_t w = 0;
+    size_t cap_a = 0;
+    size_t cap_s = 0;
+    size_t depth = 0;
+    bool is_array[SCAN_DEPTH + 1] = {false}; /* the container at each depth */
+    int last = 0;                            /* the last significant character outside strings */
+    *fast = false;
+    size_t i = 0;
+    while (i < t.len) {
+        uint8_t ch = t.ptr[i];
+        bool value_pos = last == ':' || last == '[' || (last == ',' && is_array[depth]);
+        size_t end = 0;
+        /* A placeholder is at most 8 + 20 characters; the array it replaces at least
+         * 2 * BYTES_MIN + 1, the string STR_MIN + 2: the copy never outgrows the text. */
+        if (ch == '[' && value_pos) {
+            size_t n = 0;
+            if (byte_array_at(t, i, NULL, &n, &end)) {
+                uint8_t *bytes = NULL;
+                TRY(ay_arena_alloc(ctx->arena, n, (void **)&bytes));
+                (void)byte_array_at(t, i, bytes, &n, &end);
+                TRY(push_span(ctx, &j->arrays, &j->n, &cap_a, ay_span_of(bytes, n)));
+                TRY(put_placeholder(&ctx->diag, out, &w, end - i, 1, j->n - 1));
+                i = end;
+                last = '"';
+                continue;
+            }
+        }
+        if (ch == '"' && value_pos) {
+            struct ay_span body;
+            if (plain_string_at(t, i, &body, &end)) {
+                TRY(push_span(ctx, &j->strs, &j->n_strs, &cap_s, body));
+                TRY(put_placeholder(&ctx->diag, out, &w, end - i, 2, j->n_strs - 1));
+                i = end;
+                last = '"';
+                continue;
+            }
+        }
+        out[w++] = (char)ch;
+        i++;
+        if (json_ws(ch)) {
+            continue;
+        }
+        last = ch;
+        if (ch == '[' || ch == '{') {
+            if (++depth > SCAN_DEPTH) {
+                return AY_OK;
+            }
+            is_array[depth] = ch == '[';
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        } else if (ch == '"') {
+            /* A string, copied as is up to its closing quote (jansson judges its contents). */
+            while (i < t.len) {
+                ch = t.ptr[i++];
+                out[w++] = (char)ch;
+                if (ch == '"') {
+                    break;
+                }
+                if (ch == '\\' && i < t.len) {
+                    if (t.len - i >= 5 && t.ptr[i] == 'u' && t.ptr[i + 1] == '0' &&
+                        t.ptr[i + 2] == '0' && t.ptr[i + 3] == '0' &&
+                        (t.ptr[i + 4] == '1' || t.ptr[i + 4] == '2')) {
+                        return AY_OK;
+                    }
+                    out[w++] = (char)t.ptr[i++];
+                }
+            }
+        }
+    }
+    *out_len = w;
+    *fast = true;
+    return AY_OK;
+}
+
+ay_err ay_snp_json_load(struct ay_ctx *ctx, struct ay_span text, size_t flags,
+                        struct ay_snp_json *out, json_error_t *jerr)
+{
+    memset(out, 0, sizeof *out);
+    size_t len = 0;
+    bool fast = false;
+    /* The copy lives only until jansson has read it (on the heap, not in the request arena). */
+    char *copy = ay_xmalloc(text.len + 1);
+    ay_err e = replace_values(ctx, text, copy, &len, out, &fast);
+    if (e == AY_OK && fast) {
+        out->root = json_loadb(copy, len, flags, jerr);
+        out->fast = out->root != NULL;
+    }
+    ay_free(copy);
+    TRY(e);
+    if (out->root == NULL) {
+        /* Not replaced, or refused: jansson's verdict (and message) on the text itself. */
+        out->n = 0;
+        out->n_strs = 0;
+        out->root = json_loadb((const char *)text.ptr, text.len, flags, jerr);
+    }
+    return AY_OK;
+}
+
+void ay_snp_json_free(struct ay_snp_json *j)
+{
+    json_decref(j->root);
+    j->root = NULL;
+}
+
+/* A placeholder string of j (U+0001 arrays, U+0002 strings, then a decimal index) into *out. */
+static bool placeholder(const struct ay_snp_json *j, const json_t *v, char lead,
+                        struct ay_span *out)
+{
+    if (j == NULL || !j->fast || !json_is_string(v)) {
+        return false;
+    }
+    const char *s = json_string_value(v);
+    size_t sl = json_string_length(v);
+    /* At most 11 digits: no overflow; only this code writes strings that start with U+0001 or
+     * U+0002 when j->fast (jansson refuses raw control characters in strings, and a text with
+     * such an escape is never given placeholders). */
+    if (sl < 2 || sl > 12 || s[0] != lead) {
+        return false;
+    }
+    size_t idx = 0;
+    for (size_t i = 1; i < sl; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        idx = idx * 10 + (size_t)(s[i] - '0');
+    }
+    const struct ay_span *arr = lead == '\x01' ? j->arrays : j->strs;
+    size_t n = lead == '\x01' ? j->n : j->n_strs;
+    if (idx >= n) {
+        return false;
+    }
+    *out = arr[idx];
+    return true;
+}
+
+bool ay_snp_json_str(const struct ay_snp_json *j, const json_t *v, struct ay_span *out)
+{
+    if (placeholder(j, v, '\x02', out)) {
+        return true;
+    }
+    if (!json_is_string(v) || placeholder(j, v, '\x01', out)) {
+        return false;
+    }
+    *out = ay_span_of(json_string_value(v), json_string_length(v));
+    return true;
+}
+
+bool ay_snp_json_bytes(struct ay_ctx *ctx, const struct ay_snp_json *j, const json_t *v,
+                       struct ay_span *out)
+{
+    if (placeholder(j, v, '\x01', out)) {
+        return true;
+    }
+    if (!json_is_array(v) || json_array_size(v) > AY_LIMIT_EVIDENCE) {
+        return false;
+    }
+    size_t n = json_array_size(v);
+    uint8_t *p = NULL;
+    if (ay_arena_alloc(ctx->arena, n + 1, (void **)&p) != AY_OK) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(v, i);
+        if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 255) {
+            return false;
+        }
+        p[i] = (uint8_t)json_integer_value(e);
+    }
+    *out = ay_span_of(p, n);
+    return true;
 }
 
 /* ---- Trustee JSON (sev crate serde of AttestationReport) ---- */
@@ -114,29 +428,44 @@ static ay_err j_uint(struct ay_diag *d, const json_t *o, const char *key, uint64
     return AY_OK;
 }
 
-static ay_err j_bytes_of(struct ay_diag *d, const json_t *v, const char *key, uint8_t *dst,
+/* Where the JSON readers find byte arrays: the document's placeholders (side may be NULL). */
+struct jsrc {
+    struct ay_diag *d;
+    const struct ay_snp_json *side;
+};
+
+static ay_err j_bytes_of(const struct jsrc *js, const json_t *v, const char *key, uint8_t *dst,
                          size_t n)
 {
+    struct ay_span b;
+    if (placeholder(js->side, v, '\x01', &b)) {
+        if (b.len != n) {
+            return jfail(js->d, key, "not a byte array of the right length");
+        }
+        memcpy(dst, b.ptr, n);
+        return AY_OK;
+    }
     if (!json_is_array(v) || json_array_size(v) != n) {
-        return jfail(d, key, "not a byte array of the right length");
+        return jfail(js->d, key, "not a byte array of the right length");
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_array_get(v, i);
         if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 255) {
-            return jfail(d, key, "element is not a byte");
+            return jfail(js->d, key, "element is not a byte");
         }
         dst[i] = (uint8_t)json_integer_value(e);
     }
     return AY_OK;
 }
 
-static ay_err j_bytes(struct ay_diag *d, const json_t *o, const char *key, uint8_t *dst, size_t n)
+static ay_err j_bytes(const struct jsrc *js, const json_t *o, const char *key, uint8_t *dst,
+                      size_t n)
 {
     const json_t *v = json_object_get(o, key);
     if (v == NULL) {
-        return jfail(d, key, "missing");
+        return jfail(js->d, key, "missing");
     }
-    return j_bytes_of(d, v, key, dst, n);
+    return j_bytes_of(js, v, key, dst, n);
 }
 
 static void put_le(uint8_t *p, uint64_t v, size_t n)
@@ -198,6 +527,13 @@ static ay_err j_version(struct ay_diag *d, const json_t *o, const char *key, uin
 
 ay_err ay_snp_report_from_json(struct ay_diag *d, const json_t *j, uint8_t out[AY_SNP_REPORT_LEN])
 {
+    return ay_snp_report_from_json_side(d, NULL, j, out);
+}
+
+ay_err ay_snp_report_from_json_side(struct ay_diag *d, const struct ay_snp_json *side,
+                                    const json_t *j, uint8_t out[AY_SNP_REPORT_LEN])
+{
+    const struct jsrc js = {d, side};
     if (!json_is_object(j)) {
         return FAIL(d, AY_ERR_MALFORMED, "snp: attestation_report is not an object");
     }
@@ -214,8 +550,8 @@ ay_err ay_snp_report_from_json(struct ay_diag *d, const json_t *j, uint8_t out[A
         return jfail(d, "policy", "not an integer");
     }
     put_le(b + 0x008, (uint64_t)json_integer_value(pol), 8); /* u64 bits as serde wrote them */
-    TRY(j_bytes(d, j, "family_id", b + 0x010, 16));
-    TRY(j_bytes(d, j, "image_id", b + 0x020, 16));
+    TRY(j_bytes(&js, j, "family_id", b + 0x010, 16));
+    TRY(j_bytes(&js, j, "image_id", b + 0x020, 16));
     TRY(j_uint(d, j, "vmpl", UINT32_MAX, false, &u));
     put_le(b + 0x030, u, 4);
     TRY(j_uint(d, j, "sig_algo", UINT32_MAX, false, &u));
@@ -241,20 +577,20 @@ ay_err ay_snp_report_from_json(struct ay_diag *d, const json_t *j, uint8_t out[A
     put_le(b + 0x040, (uint64_t)json_integer_value(pi), 8);
     TRY(j_uint(d, j, "key_info", UINT32_MAX, false, &u));
     put_le(b + 0x048, u, 4);
-    TRY(j_bytes(d, j, "report_data", b + 0x050, 64));
-    TRY(j_bytes(d, j, "measurement", b + 0x090, 48));
-    TRY(j_bytes(d, j, "host_data", b + 0x0C0, 32));
-    TRY(j_bytes(d, j, "id_key_digest", b + 0x0E0, 48));
-    TRY(j_bytes(d, j, "author_key_digest", b + 0x110, 48));
-    TRY(j_bytes(d, j, "report_id", b + 0x140, 32));
-    TRY(j_bytes(d, j, "report_id_ma", b + 0x160, 32));
+    TRY(j_bytes(&js, j, "report_data", b + 0x050, 64));
+    TRY(j_bytes(&js, j, "measurement", b + 0x090, 48));
+    TRY(j_bytes(&js, j, "host_data", b + 0x0C0, 32));
+    TRY(j_bytes(&js, j, "id_key_digest", b + 0x0E0, 48));
+    TRY(j_bytes(&js, j, "author_key_digest", b + 0x110, 48));
+    TRY(j_bytes(&js, j, "report_id", b + 0x140, 32));
+    TRY(j_bytes(&js, j, "report_id_ma", b + 0x160, 32));
     TRY(j_tcb(d, j, "reported_tcb", turin, b + 0x180));
     if (version >= 3) {
         b[0x188] = (uint8_t)fam;
         b[0x189] = (uint8_t)mod;
         b[0x18A] = (uint8_t)step;
     }
-    TRY(j_bytes(d, j, "chip_id", b + 0x1A0, 64));
+    TRY(j_bytes(&js, j, "chip_id", b + 0x1A0, 64));
     TRY(j_tcb(d, j, "committed_tcb", turin, b + 0x1E0));
     TRY(j_version(d, j, "current", b + 0x1E8));
     TRY(j_version(d, j, "committed", b + 0x1EC));
@@ -273,14 +609,15 @@ ay_err ay_snp_report_from_json(struct ay_diag *d, const json_t *j, uint8_t out[A
     if (!json_is_object(sig)) {
         return jfail(d, "signature", "not an {r, s} object");
     }
-    TRY(j_bytes_of(d, json_object_get(sig, "r"), "signature.r", b + 0x2A0, AY_SNP_SIG_COMPONENT));
-    TRY(j_bytes_of(d, json_object_get(sig, "s"), "signature.s", b + 0x2E8, AY_SNP_SIG_COMPONENT));
+    TRY(j_bytes_of(&js, json_object_get(sig, "r"), "signature.r", b + 0x2A0, AY_SNP_SIG_COMPONENT));
+    TRY(j_bytes_of(&js, json_object_get(sig, "s"), "signature.s", b + 0x2E8, AY_SNP_SIG_COMPONENT));
     return AY_OK;
 }
 
 /* cert_chain: [{"cert_type": "ARK"|"ASK"|"VCEK"|"VLEK"|"CRL"|"Empty"|{"OTHER": uuid},
  * "data": [u8...]}] or null. */
-static ay_err json_chain(struct ay_ctx *ctx, const json_t *chain, struct collected *c)
+static ay_err json_chain(struct ay_ctx *ctx, const struct ay_snp_json *side, const json_t *chain,
+                         struct collected *c)
 {
     struct ay_diag *d = &ctx->diag;
     if (chain == NULL || json_is_null(chain)) {
@@ -294,17 +631,15 @@ static ay_err json_chain(struct ay_ctx *ctx, const json_t *chain, struct collect
         const json_t *e = json_array_get(chain, i);
         const json_t *type = json_object_get(e, "cert_type");
         const json_t *data = json_object_get(e, "data");
-        if (!json_is_array(data) || json_array_size(data) > AY_LIMIT_EVIDENCE) {
-            return FAIL(d, AY_ERR_MALFORMED, "snp: cert_chain[%zu].data is not a byte array", i);
-        }
-        size_t n = json_array_size(data);
-        if (json_is_string(type) && strcmp(json_string_value(type), "Empty") == 0) {
+        struct ay_span bytes = {NULL, 0};
+        bool is_bytes = ay_snp_json_bytes(ctx, side, data, &bytes);
+        if (json_is_string(type) && strcmp(json_string_value(type), "Empty") == 0 &&
+            (is_bytes || json_is_array(data))) {
             continue;
         }
-        uint8_t *buf = NULL;
-        TRY(ay_arena_alloc(ctx->arena, n + 1, (void **)&buf));
-        TRY(j_bytes_of(d, data, "cert_chain.data", buf, n));
-        struct ay_span bytes = ay_span_of(buf, n);
+        if (!is_bytes) {
+            return FAIL(d, AY_ERR_MALFORMED, "snp: cert_chain[%zu].data is not a byte array", i);
+        }
         if (json_is_string(type) && strcmp(json_string_value(type), "CRL") == 0) {
             if (c->n_crls == MAX_CRLS) {
                 return FAIL(d, AY_ERR_LIMIT, "snp: more than %d CRLs presented", MAX_CRLS);
@@ -316,7 +651,7 @@ static ay_err json_chain(struct ay_ctx *ctx, const json_t *chain, struct collect
             continue; /* {"OTHER": uuid}: not ours */
         }
         struct ay_x509 *x = NULL;
-        ay_err e2 = ay_x509_parse(d, bytes, &x);
+        ay_err e2 = parse_one(d, bytes, &x);
         if (e2 != AY_OK) {
             ay_diag_prefix(d, "snp: cert_chain[%zu] (%s)", i, json_string_value(type));
             return e2;
@@ -430,7 +765,7 @@ static ay_err binary_evidence(struct ay_ctx *ctx, struct ay_span ev, struct ay_s
         case AY_SNP_CERT_ASK:
         case AY_SNP_CERT_ARK: {
             struct ay_x509 *x = NULL;
-            ay_err e = ay_x509_parse(d, ents[i].data, &x);
+            ay_err e = parse_one(d, ents[i].data, &x);
             if (e != AY_OK) {
                 ay_diag_prefix(d, "snp: certificate table entry %zu", i);
                 return e;
@@ -466,7 +801,8 @@ ay_err ay_tee_snp_verify_with(struct ay_ctx *ctx, const struct ay_tee_input *in,
     struct ay_diag *d = &ctx->diag;
     struct collected col;
     memset(&col, 0, sizeof col);
-    json_t *root = NULL;
+    struct ay_snp_json js;
+    memset(&js, 0, sizeof js);
     json_t *claims = NULL;
     ay_err err = AY_OK;
     struct ay_span report = {NULL, 0};
@@ -482,17 +818,17 @@ ay_err ay_tee_snp_verify_with(struct ay_ctx *ctx, const struct ay_tee_input *in,
     CHECK(read_config(d, in->config, &cfg));
     if (looks_json(in->evidence)) {
         json_error_t jerr;
-        root = json_loadb((const char *)in->evidence.ptr, in->evidence.len, JSON_REJECT_DUPLICATES,
-                          &jerr);
-        if (root == NULL) {
+        CHECK(ay_snp_json_load(ctx, in->evidence, JSON_REJECT_DUPLICATES, &js, &jerr));
+        if (js.root == NULL) {
             err = FAIL(d, AY_ERR_MALFORMED, "snp: evidence is not JSON: %s", jerr.text);
             goto out;
         }
         uint8_t *buf = NULL;
         CHECK(ay_arena_alloc(ctx->arena, AY_SNP_REPORT_LEN, (void **)&buf));
-        CHECK(ay_snp_report_from_json(d, json_object_get(root, "attestation_report"), buf));
+        CHECK(ay_snp_report_from_json_side(d, &js, json_object_get(js.root, "attestation_report"),
+                                           buf));
         report = ay_span_of(buf, AY_SNP_REPORT_LEN);
-        CHECK(json_chain(ctx, json_object_get(root, "cert_chain"), &col));
+        CHECK(json_chain(ctx, &js, json_object_get(js.root, "cert_chain"), &col));
     } else {
         CHECK(binary_evidence(ctx, in->evidence, &report, &col));
     }
@@ -532,7 +868,7 @@ ay_err ay_tee_snp_verify_with(struct ay_ctx *ctx, const struct ay_tee_input *in,
     claims = NULL;
 out:
     json_decref(claims);
-    json_decref(root);
+    ay_snp_json_free(&js);
     collected_free(&col);
     return err;
 }

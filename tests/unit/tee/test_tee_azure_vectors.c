@@ -155,9 +155,18 @@ static void check_item(const char *id)
     bad[nl] = 0;
     run_item(it, bad, nl + 1, NULL, at, &r);
     assert_int_equal(r.err, AY_ERR_BINDING);
-    /* Negative: before the VCEK's notBefore. */
+    /* Negative: before the VCEK's notBefore, and after its notAfter, with the chain verified
+     * (and cached, tee_snp.h) at verify_at just before; then verify_at again. */
     run_item(it, nonce, nl, NULL, rfc3339("2024-01-01T00:00:00Z"), &r);
     assert_int_not_equal(r.err, AY_OK);
+    run_item(it, nonce, nl, NULL, rfc3339("2032-01-28T16:26:55Z"), &r);
+    assert_int_equal(r.err, AY_ERR_EXPIRED);
+    run_item(it, nonce, nl, NULL, rfc3339("2032-01-28T16:26:54Z"), &r);
+    assert_int_equal(r.err, AY_OK);
+    json_decref(r.claims);
+    run_item(it, nonce, nl, NULL, at, &r);
+    assert_int_equal(r.err, AY_OK);
+    json_decref(r.claims);
     /* Init data: PCR8 is zero, which no SHA-256(zeros || H) equals. */
     uint8_t init[32];
     memset(init, 0, sizeof init);
@@ -219,12 +228,107 @@ static void test_s9_hcl_facts(void **state)
     json_decref(it);
 }
 
+/* The evidence re-serialised by jansson after `mutate`, through the verifier at verify_at. */
+static ay_err verify_json(const char *rel, void (*mutate)(json_t *), size_t dump_flags)
+{
+    size_t len = 0;
+    uint8_t *ev = read_rel(rel, &len);
+    json_error_t je;
+    json_t *j = json_loadb((const char *)ev, len, 0, &je);
+    assert_non_null(j);
+    if (mutate != NULL) {
+        mutate(j);
+    }
+    char *text = json_dumps(j, dump_flags);
+    assert_non_null(text);
+    static const uint8_t nonce[] = "challenge";
+    struct ay_span rd = ay_span_of(nonce, sizeof nonce - 1);
+    struct ay_arena *arena = NULL;
+    ay_arena_new(1 << 22, &arena);
+    struct ay_ctx ctx;
+    ay_ctx_init(&ctx, arena);
+    ctx.now = rfc3339("2025-06-01T00:00:00Z");
+    struct ay_tee_input in;
+    memset(&in, 0, sizeof in);
+    in.evidence = ay_span_of(text, strlen(text));
+    in.report_data = &rd;
+    json_t *claims = NULL;
+    ay_err e = ay_tee_find("az-snp-vtpm")->verify(&ctx, &in, &claims);
+    json_decref(claims);
+    ay_arena_free(arena);
+    free(text);
+    json_decref(j);
+    free(ev);
+    return e;
+}
+
+static void add_u0002(json_t *j)
+{
+    json_object_set_new(j, "note",
+                        json_string("\x02"
+                                    "0")); /* dumped as "\u00020" */
+}
+
+static void sig_256(json_t *j)
+{
+    json_t *q = json_object_get(j, "quote");
+    if (q == NULL) {
+        q = json_object_get(j, "tpm_quote");
+    }
+    json_array_set_new(json_object_get(q, "signature"), 0, json_integer(256));
+}
+
+/* MEASUREMENT[0] of the SNP report inside the HCL report (0x20 + 0x90) flipped. */
+static void report_flip(json_t *j)
+{
+    json_t *r = json_object_get(j, "report");
+    if (r == NULL) {
+        r = json_object_get(j, "hcl_report");
+    }
+    size_t at = 0x20 + 0x90;
+    json_array_set_new(r, at, json_integer(json_integer_value(json_array_get(r, at)) ^ 1));
+}
+
+static void hcl_bad_char(json_t *j)
+{
+    char *h = strdup(json_string_value(json_object_get(j, "hcl_report")));
+    h[100] = '!';
+    json_object_set_new(j, "hcl_report", json_string(h));
+    free(h);
+}
+
+/* Trustee's v0 (byte arrays) and v1 (long base64url / hex strings) evidence through the JSON
+ * fast path (ay_snp_json_load) and its fallback, indented or compact, and damaged. */
+static void test_s9_json_forms(void **state)
+{
+    (void)state;
+    if (ay_test_shared() == NULL) {
+        skip();
+    }
+    const char *v0 = "azure/S9/evidence-v0.json";
+    const char *v1 = "azure/S9/evidence-v1.json";
+    assert_int_equal(verify_json(v0, NULL, JSON_COMPACT), AY_OK);
+    assert_int_equal(verify_json(v1, NULL, JSON_COMPACT), AY_OK);
+    assert_int_equal(verify_json(v0, NULL, JSON_INDENT(3)), AY_OK);
+    assert_int_equal(verify_json(v1, NULL, JSON_INDENT(3)), AY_OK);
+    /* a string escaping U+0002: the text is parsed as it is, with the same verdict */
+    assert_int_equal(verify_json(v0, add_u0002, JSON_COMPACT), AY_OK);
+    assert_int_equal(verify_json(v1, add_u0002, JSON_COMPACT), AY_OK);
+    /* 256 in a byte array: not bytes */
+    assert_int_equal(verify_json(v0, sig_256, JSON_COMPACT), AY_ERR_MALFORMED);
+    /* one byte of the SNP report changed: its signature fails */
+    assert_int_equal(verify_json(v0, report_flip, JSON_COMPACT), AY_ERR_BAD_SIGNATURE);
+    /* a character outside base64url: not a placeholder, and not base64url */
+    assert_int_equal(verify_json(v1, hcl_bad_char, JSON_COMPACT), AY_ERR_MALFORMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_s9_v0),
         cmocka_unit_test(test_s9_v1),
         cmocka_unit_test(test_s9_hcl_facts),
+        cmocka_unit_test(test_s9_json_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
