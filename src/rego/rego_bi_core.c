@@ -309,6 +309,30 @@ static ay_err bi_template_string(struct ay_rego_bctx *bc, const struct ay_val *a
     return ay_val_str(bc->arena, b.ptr ? b.ptr : "", b.len, out);
 }
 
+/* http.send is known (so `with http.send as mock` compiles, as in OPA tests) but never sends:
+ * assay policies make no network calls (docs/REGO.md "Not supported"). */
+static ay_err bi_http_send(struct ay_rego_bctx *bc, const struct ay_val *a, size_t n,
+                           struct ay_val *out)
+{
+    (void)a;
+    (void)n;
+    (void)out;
+    return ay_rego_bi_fail(bc,
+                           "http.send is not supported by assay: policies make no network calls");
+}
+
+/* opa.runtime(): OPA returns its runtime configuration; assay has none to give, so the empty
+ * object (what OPA gives when no runtime is configured, as in its test harness). */
+static ay_err bi_opa_runtime(struct ay_rego_bctx *bc, const struct ay_val *a, size_t n,
+                             struct ay_val *out)
+{
+    (void)bc;
+    (void)a;
+    (void)n;
+    *out = ay_val_empty(AY_V_OBJ);
+    return AY_OK;
+}
+
 const struct ay_rego_bi ay_rego_bi_core[] = {
     {"equal", 2, bi_equal, 0},
     {"neq", 2, bi_neq, 0},
@@ -328,6 +352,8 @@ const struct ay_rego_bi ay_rego_bi_core[] = {
     {"print", 0, bi_special, AY_REGO_BI_VARIADIC},
     {"walk", 1, bi_special, 0},
     {"internal.template_string", 1, bi_template_string, 0},
+    {"http.send", 1, bi_http_send, 0},
+    {"opa.runtime", 0, bi_opa_runtime, 0},
     {NULL, 0, NULL, 0},
 };
 
@@ -337,6 +363,7 @@ const struct ay_rego_bi ay_rego_bi_core[] = {
 
 static const struct ay_rego_bi *const tables[] = {
     ay_rego_bi_core,
+    ay_rego_bi_jsonschema,
 #define AY_REGO_BI_TABLE(t) t,
 #include "rego/rego_bi_list.h"
 #undef AY_REGO_BI_TABLE

@@ -553,6 +553,16 @@ static ay_err to_farg(struct ay_rego_bctx *bc, struct ay_val v, struct farg *a)
             a->i = v.u.i;
             return AY_OK;
         }
+        if (v.sub == AY_NUM_BIG && (v.flags & AY_VAL_F_NUM_EXP) != 0) {
+            /* beyond float64: OPA formats the number's literal text ("2e308") */
+            struct ay_buf t;
+            ay_rego_bu_buf(bc, &t);
+            ay_val_write_num(&t, v);
+            a->kind = A_STR;
+            a->s = t.ptr != NULL ? t.ptr : "";
+            a->n = t.len;
+            return ay_buf_finish(&t);
+        }
         if (v.sub == AY_NUM_BIG) {
             a->kind = A_BIG;
             a->s = v.u.s;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/base_arena.h"
 #include "base/base_buf.h"
@@ -1192,11 +1193,33 @@ static ay_err bi_diff(struct ay_rego_bctx *bc, const struct ay_val *args, size_t
     return ay_val_array(bc->arena, v, 6, out);
 }
 
+/* test.sleep(duration) (OPA's test builtin): sleeps, capped at AY_LIMIT_REGO_SLEEP_MS so a policy
+ * cannot hold an evaluation thread; time.now_ns stays the one value of the evaluation. */
+static ay_err bi_test_sleep(struct ay_rego_bctx *bc, const struct ay_val *args, size_t nargs,
+                            struct ay_val *out)
+{
+    struct ay_val ns;
+    TRY(bi_parse_duration_ns(bc, args, nargs, &ns));
+    int64_t d = 0;
+    if (!ay_val_to_i64(ns, &d) || d > (int64_t)AY_LIMIT_REGO_SLEEP_MS * 1000000) {
+        d = (int64_t)AY_LIMIT_REGO_SLEEP_MS * 1000000;
+    }
+    if (d > 0) {
+        struct timespec ts = {(time_t)(d / NS_PER_SEC), (long)(d % NS_PER_SEC)};
+        while (nanosleep(&ts, &ts) != 0) {
+            /* EINTR: sleep the rest */
+        }
+    }
+    *out = ay_val_null();
+    return AY_OK;
+}
+
 const struct ay_rego_bi ay_rego_bi_time[] = {
     {"time.now_ns", 0, bi_now_ns, 0},
     {"time.parse_rfc3339_ns", 1, bi_parse_rfc3339_ns, 0},
     {"time.parse_ns", 2, bi_parse_ns, 0},
     {"time.parse_duration_ns", 1, bi_parse_duration_ns, 0},
+    {"test.sleep", 1, bi_test_sleep, 0},
     {"time.date", 1, bi_date, 0},
     {"time.clock", 1, bi_clock, 0},
     {"time.weekday", 1, bi_weekday, 0},

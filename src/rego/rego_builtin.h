@@ -55,6 +55,8 @@ ay_err ay_rego_bi_type_error(struct ay_rego_bctx *bc, size_t argi, const char *w
 
 /* The builtins implemented by the core (operators, membership, print, walk). */
 extern const struct ay_rego_bi ay_rego_bi_core[];
+/* json.verify_schema, json.match_schema (rego_bi_jsonschema.c). */
+extern const struct ay_rego_bi ay_rego_bi_jsonschema[];
 
 /* Finds a builtin by name and arity among the core table and every family table (rego_bi_list.h).
  * NULL if unknown. */

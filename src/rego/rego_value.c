@@ -93,6 +93,60 @@ static void to_mpz(mpz_t z, struct ay_val v)
     }
 }
 
+/* A decimal text with an exponent whose value is too large for a double ("2e308") as an exact
+ * big integer marked AY_VAL_F_NUM_EXP, so it prints back in exponent form. AY_ERR_LIMIT when
+ * it is not an integer or needs more than AY_LIMIT_REGO_NUM_DIGITS digits. */
+static ay_err big_exp_text(struct ay_arena *a, const char *s, size_t n, struct ay_val *out)
+{
+    char digits[AY_LIMIT_REGO_NUM_DIGITS + 2];
+    size_t nd = 0;
+    size_t frac = 0;
+    size_t i = 0;
+    bool neg = false;
+    bool in_frac = false;
+    if (i < n && (s[i] == '-' || s[i] == '+')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    if (neg) {
+        digits[nd++] = '-';
+    }
+    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') {
+            in_frac = true;
+            continue;
+        }
+        ENSURE(ay_is_digit((unsigned char)s[i]), AY_ERR_MALFORMED);
+        ENSURE(nd < AY_LIMIT_REGO_NUM_DIGITS, AY_ERR_LIMIT);
+        if (nd == (size_t)neg && s[i] == '0') {
+            if (in_frac) {
+                frac++;
+            }
+            continue; /* leading zeros */
+        }
+        digits[nd++] = s[i];
+        frac += in_frac ? 1 : 0;
+    }
+    ENSURE(i < n && nd > (size_t)neg, AY_ERR_LIMIT);
+    int64_t e;
+    i++;
+    if (i < n && s[i] == '+') {
+        i++;
+    }
+    ENSURE(ay_str_to_i64((struct ay_str){s + i, n - i}, &e) == AY_OK, AY_ERR_LIMIT);
+    ENSURE(e >= (int64_t)frac && e - (int64_t)frac <= AY_LIMIT_REGO_NUM_DIGITS, AY_ERR_LIMIT);
+    size_t zeros = (size_t)(e - (int64_t)frac);
+    ENSURE(nd + zeros <= AY_LIMIT_REGO_NUM_DIGITS, AY_ERR_LIMIT);
+    char *p;
+    TRY(ay_arena_alloc(a, nd + zeros + 1, (void **)&p));
+    memcpy(p, digits, nd);
+    memset(p + nd, '0', zeros);
+    p[nd + zeros] = '\0';
+    struct ay_val v = {AY_V_NUM, AY_NUM_BIG, AY_VAL_F_NUM_EXP, (uint32_t)(nd + zeros), {.s = p}};
+    *out = v;
+    return AY_OK;
+}
+
 ay_err ay_val_num_text(struct ay_arena *a, const char *s, size_t n, struct ay_val *out)
 {
     bool is_int = n > 0;
@@ -128,7 +182,11 @@ ay_err ay_val_num_text(struct ay_arena *a, const char *s, size_t n, struct ay_va
     char *end = NULL;
     double d = strtod(txt, &end);
     ENSURE(end == txt + n, AY_ERR_MALFORMED);
-    ENSURE(isfinite(d), AY_ERR_LIMIT);
+    if (!isfinite(d)) {
+        /* Beyond the double range (2e308): OPA keeps the literal as a big decimal; every such
+         * value is an integer in practice, so it is kept exact as a big integer. */
+        return big_exp_text(a, s, n, out);
+    }
     *out = ay_val_double(d);
     return AY_OK;
 }
@@ -758,6 +816,16 @@ void ay_val_write_num(struct ay_buf *b, struct ay_val v)
         ay_buf_printf(b, "%lld", (long long)v.u.i);
         return;
     }
+    if (v.sub == AY_NUM_BIG && (v.flags & AY_VAL_F_NUM_EXP) != 0) {
+        /* written with an exponent in the policy: significant digits, then e<zeros> */
+        size_t end = v.len;
+        while (end > 1 && v.u.s[end - 1] == '0') {
+            end--;
+        }
+        ay_buf_put(b, v.u.s, end);
+        ay_buf_printf(b, "e%zu", (size_t)v.len - end);
+        return;
+    }
     if (v.sub == AY_NUM_BIG) {
         ay_buf_put(b, v.u.s, v.len);
         return;
@@ -1126,6 +1194,9 @@ static ay_err jnumber(struct jr *r, struct ay_val *out)
         }
     }
     ay_err e = ay_val_num_text(r->a, r->s + start, r->pos - start, out);
+    if (e == AY_OK && (out->flags & AY_VAL_F_NUM_EXP) != 0) {
+        e = AY_ERR_LIMIT; /* JSON input keeps the double range; only policy literals go beyond */
+    }
     if (e != AY_OK) {
         return jfail(r, e, "number out of range");
     }

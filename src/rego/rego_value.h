@@ -37,6 +37,10 @@ enum ay_num_kind {
     AY_NUM_DBL = 2, /* u.d, finite */
 };
 
+/* struct ay_val.flags for numbers: a big integer that was written with an exponent ("2e308",
+ * beyond the double range); it prints back as <digits>e<n>. Ignored by compare and equality. */
+#define AY_VAL_F_NUM_EXP 0x1u
+
 struct ay_kv;
 
 struct ay_val {
@@ -71,7 +75,9 @@ struct ay_val ay_val_double(double d);
 struct ay_val ay_val_str_static(const char *s);
 /* Copies n bytes into the arena. */
 AY_MUST_USE ay_err ay_val_str(struct ay_arena *a, const char *s, size_t n, struct ay_val *out);
-/* Parses an integer or decimal number text (JSON number syntax); big integers kept exact. */
+/* Parses an integer or decimal number text (JSON number syntax); big integers kept exact. A value
+ * beyond the double range ("2e308") becomes an exact big integer flagged AY_VAL_F_NUM_EXP (at most
+ * AY_LIMIT_REGO_NUM_DIGITS digits, else AY_ERR_LIMIT). */
 AY_MUST_USE ay_err ay_val_num_text(struct ay_arena *a, const char *s, size_t n,
                                    struct ay_val *out);
 /* Copies n items into a new array. */
