@@ -46,12 +46,16 @@ struct ay_as_attest_info {
 AY_MUST_USE ay_err ay_as_attest(struct ay_as *as, struct ay_ctx *ctx, struct ay_span body,
                                 struct ay_buf *out, struct ay_as_attest_info *info);
 /* POST /policy: {"policy_id": "...", "policy": "<b64url-nopad Rego>"}; out stays empty.
- * A policy that does not compile: AY_ERR_POLICY_COMPILE with "line:col: message". */
+ * A policy that does not compile: AY_ERR_POLICY_COMPILE with "line:col: message".
+ * With "type": "cocos" the policy is a Cocos policy JSON (docs/API.md "Cocos policies"); one
+ * that does not parse: AY_ERR_MALFORMED naming the field. */
 AY_MUST_USE ay_err ay_as_policy_set(struct ay_as *as, struct ay_ctx *ctx, struct ay_span body,
                                     struct ay_buf *out);
-/* GET /policy: [{"policy-id":"default_cpu"}, ...] in id order. */
+/* GET /policy: [{"policy-id":"default_cpu","type":"rego"}, ...] in id order (Cocos entries:
+ * "type":"cocos","platform":"snp"|"tdx"). */
 AY_MUST_USE ay_err ay_as_policy_list(struct ay_as *as, struct ay_ctx *ctx, struct ay_buf *out);
-/* GET /policy/{id}: {"policy-id": id, "policy": "<b64url-nopad>"}; AY_ERR_NOT_FOUND. */
+/* GET /policy/{id}: {"policy-id": id, "policy": "<b64url-nopad>", "type": ...}; as uploaded;
+ * AY_ERR_NOT_FOUND. */
 AY_MUST_USE ay_err ay_as_policy_get(struct ay_as *as, struct ay_ctx *ctx, const char *id,
                                     struct ay_buf *out);
 /* DELETE /policy/{id}: AY_ERR_NOT_FOUND if absent. */

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "as/as.h"
+#include "base/base_cursor.h"
 #include "crypto/crypto_sign.h"
 
 struct ay_arena;
@@ -42,10 +43,23 @@ struct ay_as_config {
     json_t *verifier_config; /* NULL or an object */
 };
 
-/* One compiled policy, shared read-only by requests; the source is kept so that a change made
- * by another process sharing the store is noticed (the store is the source of truth). */
+/* The type of a stored policy. Rego sources are stored as they always were; a Cocos policy is
+ * stored as AS_COCOS_MAGIC + "snp\n" or "tdx\n" + the JSON (0xFF never starts valid UTF-8, and
+ * every Rego upload is UTF-8-checked, so old stored values stay Rego). */
+enum as_policy_kind {
+    AS_POLICY_REGO,
+    AS_POLICY_COCOS_SNP, /* go-sev-guest check.Config + pcr_values (FORMATS.md 6.3) */
+    AS_POLICY_COCOS_TDX, /* go-tdx-guest checkconfig.Policy (FORMATS.md 6.2) */
+};
+
+#define AS_COCOS_MAGIC "\377cocos-" /* 0xFF, then "cocos-" */
+
+/* One policy, shared read-only by requests; the source is kept so that a change made
+ * by another process sharing the store is noticed (the store is the source of truth).
+ * Cocos policies have policy == NULL and source = the JSON. */
 struct as_policy_entry {
     char *id;
+    enum as_policy_kind kind;
     char *source;
     size_t source_len;
     struct ay_rego_policy *policy;
@@ -83,8 +97,10 @@ struct ay_as {
 
 /* A policy ready to evaluate: a retained compiled policy (release with as_policy_put). */
 struct as_policy_ref {
-    struct ay_rego_policy *policy;
+    struct ay_rego_policy *policy; /* NULL for a Cocos policy */
     char sha384_hex[97];
+    enum as_policy_kind kind;
+    struct ay_span cocos; /* Cocos: the policy JSON (in the request arena) */
 };
 
 AY_MUST_USE ay_err as_config_parse_quiet(const char *json, size_t len, bool quiet,
@@ -107,6 +123,14 @@ void as_policy_put(struct as_policy_ref *ref);
 AY_MUST_USE ay_err as_policy_eval(struct ay_as *as, struct ay_ctx *ctx,
                                   const struct as_policy_ref *ref, const char *rule,
                                   const char *input_json, size_t input_len, json_t **out);
+/* A Cocos policy applied to evidence a verifier has accepted (the outcome, not an error, when
+ * a field does not match): *out_trust = the EAR trust claims (new reference; see docs/API.md
+ * "Cocos policies"), and annotated gets a "cocos" member with the result, the failing field
+ * and both values. Evidence of a TEE the policy cannot apply to: AY_ERR_UNSUPPORTED (400). */
+AY_MUST_USE ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id,
+                                  enum as_policy_kind kind, struct ay_span policy_json,
+                                  const char *tee, struct ay_span evidence, json_t *annotated,
+                                  json_t **out_trust);
 /* Policy ids and reference-value ids: 1..128 of [A-Za-z0-9._-] (the storage key rule). */
 bool as_id_valid(const char *id);
 

@@ -289,6 +289,12 @@ static ay_err parse_vreq(struct ay_ctx *ctx, const json_t *r, size_t idx, struct
         return FAIL(&ctx->diag, AY_ERR_BAD_REQUEST, "missing field `tee` (a string)");
     }
     v->tee = ay_tee_find(json_string_value(tee));
+    const char *what = v->tee == NULL ? ay_tee_unsupported(json_string_value(tee)) : NULL;
+    if (what != NULL) {
+        return FAIL(&ctx->diag, AY_ERR_UNSUPPORTED,
+                    "tee `%s` (%s) is not supported by assay: it has no verifier for it",
+                    json_string_value(tee), what);
+    }
     if (v->tee == NULL) {
         struct ay_buf b;
         ay_buf_init(&b, ctx->arena, 256);
@@ -374,6 +380,8 @@ struct appraisal_in {
     const char *policy_base; /* policy_ids[0] or "default" */
     const char *device_class;
     json_t *annotated;
+    const char *tee;         /* for a Cocos policy */
+    struct ay_span evidence; /* idem: the evidence the verifier accepted */
 };
 
 static ay_err eval_policy(struct ay_as *as, struct ay_ctx *ctx, const struct appraisal_in *in,
@@ -386,9 +394,18 @@ static ay_err eval_policy(struct ay_as *as, struct ay_ctx *ctx, const struct app
     if (n < 0 || (size_t)n >= sizeof full || !as_id_valid(full)) {
         return FAIL(&ctx->diag, AY_ERR_BAD_REQUEST, "invalid policy id");
     }
-    struct as_policy_ref ref = {NULL, ""};
+    struct as_policy_ref ref;
+    memset(&ref, 0, sizeof ref);
     TRY(as_policy_acquire(as, ctx, full, &ref));
     memcpy(hash_out, ref.sha384_hex, 97);
+    if (ref.kind != AS_POLICY_REGO) {
+        /* A Cocos policy stands in for trust_claims (docs/API.md); it has no extensions and no
+         * `allow`, so the simple token follows the appraisal status as for such Rego. */
+        ay_err cerr = as_cocos_apply(ctx, full, ref.kind, ref.cocos, in->tee, in->evidence,
+                                     in->annotated, out_trust);
+        as_policy_put(&ref);
+        return cerr;
+    }
     struct ay_buf input;
     ay_buf_init(&input, ctx->arena, AY_LIMIT_RESPONSE);
     ay_err err = ay_json_dump(in->annotated, JSON_COMPACT, &input);
@@ -553,7 +570,8 @@ ay_err ay_as_attest(struct ay_as *as, struct ay_ctx *ctx, struct ay_span body, s
         json_t *annotated = as_claims_layout(v->tee->name, tee_claims, v->rd_claims, v->id_claims,
                                              as->cfg->verbose_token);
         json_decref(tee_claims);
-        struct appraisal_in ain = {policy_base, v->tee->device_class, annotated};
+        struct appraisal_in ain = {policy_base, v->tee->device_class, annotated, v->tee->name,
+                                   v->evidence};
         json_t *trust = NULL;
         json_t *ext = NULL;
         json_t *allow = NULL;

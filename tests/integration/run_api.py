@@ -291,6 +291,9 @@ def bad_base64_400(S):
 def unknown_tee_400(S):
     expect_error(S.req("POST", "/attestation", body=sample_request(tee="nosuchtee")), 400, None,
                  "nosuchtee")
+    # Trustee's TEEs without a verifier here: a specific "not supported", not "unknown".
+    expect_error(S.req("POST", "/attestation", body=sample_request(tee="se")), 400, "unsupported",
+                 "IBM Secure Execution.*not supported")
     # restful-as does not take tpm or nvidia (TRUSTEE.md 1.1) -- only checked to be a 4xx here
     st = S.req("POST", "/attestation", body=sample_request(tee="tpm"))[0]
     if not 400 <= st < 500:
@@ -350,6 +353,60 @@ def policy_round_trip(S):
     ids = [p["policy-id"] for p in json.loads(ok(S.req("GET", "/policy")))]
     if "rt_cpu" in ids:
         raise AssertionError("deleted policy still listed")
+
+
+COCOS_SNP = {"policy": {"minimumGuestSvn": 0, "policy": "196608", "vmpl": 0},
+             "rootOfTrust": {"productLine": "Milan"}}
+COCOS_TDX = {"policy": {"headerPolicy": {"minimumQeSvn": 0},
+                        "tdQuoteBodyPolicy": {"minimumTeeTcbSvn": "AAAAAAAAAAAAAAAAAAAAAA=="}}}
+
+
+def cocos_body(pid, pol, type_="cocos"):
+    text = pol if isinstance(pol, str) else json.dumps(pol)
+    return {"policy_id": pid, "policy": b64url(text.encode()), "type": type_}
+
+
+@case
+def cocos_policy_round_trip(S):
+    ok(S.req("POST", "/policy", body=cocos_body("cocos1_cpu", COCOS_SNP)))
+    ok(S.req("POST", "/policy", body=cocos_body("cocos2_cpu", COCOS_TDX)))
+    got = json.loads(ok(S.req("GET", "/policy/cocos1_cpu")))
+    eq(got["type"], "cocos", "type")
+    eq(got["platform"], "snp", "platform")
+    eq(json.loads(b64url_dec(got["policy"])), COCOS_SNP, "policy JSON round trip")
+    eq(json.loads(ok(S.req("GET", "/policy/cocos2_cpu")))["platform"], "tdx", "tdx platform")
+    eq(json.loads(ok(S.req("GET", "/policy/default_cpu")))["type"], "rego", "rego type")
+    listed = {p["policy-id"]: p for p in json.loads(ok(S.req("GET", "/policy")))}
+    eq(listed["cocos1_cpu"], {"policy-id": "cocos1_cpu", "type": "cocos", "platform": "snp"}, "list")
+    eq(listed["default_cpu"], {"policy-id": "default_cpu", "type": "rego"}, "list rego")
+    ok(S.req("DELETE", "/policy/cocos1_cpu"))
+    ok(S.req("DELETE", "/policy/cocos2_cpu"))
+    expect_error(S.req("GET", "/policy/cocos1_cpu"), 404)
+
+
+@case
+def cocos_policy_bad_json_400(S):
+    for pol, field in (("not json", "not a JSON object"),
+                       ({"policy": {"measurement": "!!"}}, "measurement"),
+                       ({"policy": {"vmpl": "x"}}, "vmpl"),
+                       ({"policy": {"tdQuoteBodyPolicy": {"mrTd": 5}}}, "mr_td")):
+        expect_error(S.req("POST", "/policy", body=cocos_body("cbad_cpu", pol)), 400, None, field)
+        expect_error(S.req("GET", "/policy/cbad_cpu"), 404)
+    # Rego sent as cocos is refused; cocos JSON sent as rego does not compile
+    expect_error(S.req("POST", "/policy", body=cocos_body("cbad_cpu", REGO_OK)), 400)
+    expect_error(S.req("POST", "/policy", body=cocos_body("cbad_cpu", COCOS_SNP, "rego")), 400,
+                 "policy_compile")
+
+
+@case
+def cocos_policy_attest(S):
+    ok(S.req("POST", "/policy", body=cocos_body("cocos3_cpu", COCOS_SNP)))
+    # the sample TEE carries no Cocos fields: a clear 4xx naming the TEEs it applies to
+    expect_error(S.req("POST", "/attestation", body=sample_request(policy_ids=["cocos3"])), 400,
+                 None, "applies to tee `snp`")
+    # the same request with the default policy is unaffected
+    ok(S.req("POST", "/attestation", body=sample_request(policy_ids=[])))
+    ok(S.req("DELETE", "/policy/cocos3_cpu"))
 
 
 @case

@@ -347,10 +347,10 @@ static void test_policy_crud(void **state)
     /* The four defaults are installed. */
     req_begin(&r);
     assert_int_equal(ay_as_policy_list(as, &r.ctx, &r.out), AY_OK);
-    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_cpu\"}"));
-    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_gpu\"}"));
-    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_switch\"}"));
-    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_ppcie\"}"));
+    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_cpu\",\"type\":\"rego\"}"));
+    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_gpu\",\"type\":\"rego\"}"));
+    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_switch\",\"type\":\"rego\"}"));
+    assert_non_null(strstr(r.out.ptr, "{\"policy-id\":\"default_ppcie\",\"type\":\"rego\"}"));
     req_end(&r);
     /* Bad uploads. */
     char msg[600];
