@@ -116,7 +116,8 @@ static bool json_ws(int ch)
  * integers (RFC 8259 section 6: no sign, no leading zero, no fraction or exponent) and nothing
  * else; then *n is the count, dst (if not NULL) gets the values and *end is the index past
  * ']'. Anything else (an ordinary array, or a malformed one jansson must judge) is false. */
-static bool byte_array_at(struct ay_span t, size_t at, uint8_t *dst, size_t *n, size_t *end)
+static bool byte_array_at(struct ay_span t, size_t at, uint8_t *dst, size_t dst_cap, size_t *n,
+                          size_t *end)
 {
     size_t i = at + 1;
     size_t count = 0;
@@ -134,7 +135,7 @@ static bool byte_array_at(struct ay_span t, size_t at, uint8_t *dst, size_t *n, 
         if (digits == 0 || digits > 3 || (digits > 1 && t.ptr[from] == '0') || v > 255) {
             return false;
         }
-        if (dst != NULL) {
+        if (count < dst_cap) {
             dst[count] = (uint8_t)v;
         }
         count++;
@@ -243,10 +244,17 @@ static ay_err replace_values(struct ay_ctx *ctx, struct ay_span t, char *out, si
          * 2 * BYTES_MIN + 1, the string STR_MIN + 2: the copy never outgrows the text. */
         if (ch == '[' && value_pos) {
             size_t n = 0;
-            if (byte_array_at(t, i, NULL, &n, &end)) {
+            /* One pass into a stack buffer (an HCL report is 2,346 bytes); a longer array is
+             * read again into its own allocation. */
+            uint8_t tmp[8192];
+            if (byte_array_at(t, i, tmp, sizeof tmp, &n, &end)) {
                 uint8_t *bytes = NULL;
-                TRY(ay_arena_alloc(ctx->arena, n, (void **)&bytes));
-                (void)byte_array_at(t, i, bytes, &n, &end);
+                if (n <= sizeof tmp) {
+                    TRY(ay_arena_memdup(ctx->arena, tmp, n, (void **)&bytes));
+                } else {
+                    TRY(ay_arena_alloc(ctx->arena, n, (void **)&bytes));
+                    (void)byte_array_at(t, i, bytes, n, &n, &end);
+                }
                 TRY(push_span(ctx, &j->arrays, &j->n, &cap_a, ay_span_of(bytes, n)));
                 TRY(put_placeholder(&ctx->diag, out, &w, end - i, 1, j->n - 1));
                 i = end;
