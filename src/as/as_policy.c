@@ -666,6 +666,26 @@ static void annotate(json_t *annotated, json_t *res)
     json_decref(copy);
 }
 
+/* Whether an SNP Cocos policy sets any pcr_values entry (it was parsed at upload). */
+static bool cocos_has_pcrs(struct ay_ctx *ctx, struct ay_span policy_json)
+{
+    struct ay_cocos_policy *p = NULL;
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    if (ay_arena_alloc(ctx->arena, sizeof *p, (void **)&p) != AY_OK ||
+        ay_cocos_policy_parse(&d, policy_json, p) != AY_OK) {
+        return false;
+    }
+    for (size_t b = 0; b < sizeof p->pcr / sizeof p->pcr[0]; b++) {
+        for (size_t i = 0; i < AY_TPM_N_PCRS; i++) {
+            if (p->pcr[b].is_set[i]) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id, enum as_policy_kind kind,
                       struct ay_span policy_json, const char *tee, struct ay_span evidence,
                       json_t *annotated, json_t **out_trust)
@@ -691,6 +711,11 @@ ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id, enum as_policy_
     json_object_set_new(res, "policy_id", json_string(policy_id));
     json_object_set_new(res, "platform", json_string(platform));
     json_object_set_new(res, "result", json_string(err == AY_OK ? "pass" : "fail"));
+    if (kind != AS_POLICY_COCOS_TDX && cocos_has_pcrs(ctx, policy_json)) {
+        /* Said in the result, never skipped silently (docs/API.md). */
+        json_object_set_new(res, "pcr_values",
+                            json_string("not checked: `snp` evidence carries no vTPM PCRs"));
+    }
     json_t *trust = json_object();
     if (err == AY_OK) {
         /* AR4SI: 2 = approved / genuine (affirming), for every claim a Cocos policy covers. */

@@ -364,6 +364,26 @@ static void test_apply_snp(void **state)
     assert_int_equal(json_integer_value(json_object_get(trust, "executables")), 2);
     assert_int_equal(json_integer_value(json_object_get(trust, "configuration")), 2);
     assert_int_equal(json_object_size(trust), 3);
+    assert_null(json_object_get(res, "pcr_values"));
+    json_decref(res);
+    json_decref(trust);
+    req_end(&r);
+    free(pol);
+
+    /* pcr_values cannot be checked on `snp` evidence: the result says so. */
+    char *b64m = b64std(parsed.measurement, 48);
+    size_t plen = strlen(b64m) + 256;
+    pol = malloc(plen);
+    assert_non_null(pol);
+    (void)snprintf(pol, plen,
+                   "{\"policy\":{\"measurement\":\"%s\"},\"pcr_values\":{\"sha256\":{\"0\":"
+                   "\"%064d\"}}}",
+                   b64m, 0);
+    free(b64m);
+    req_begin(&r);
+    assert_string_equal(apply(&r, AS_POLICY_COCOS_SNP, pol, "snp", ev, AY_OK, &res, &trust),
+                        "affirming");
+    assert_non_null(strstr(json_string_value(json_object_get(res, "pcr_values")), "not checked"));
     json_decref(res);
     json_decref(trust);
     req_end(&r);
