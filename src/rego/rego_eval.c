@@ -460,23 +460,14 @@ static ay_err walkp_next(struct ay_rego_eval *ev, struct bk *k)
 static ay_err walk_pattern(struct ay_rego_eval *ev, struct frame *f, const struct ay_rego_term *t,
                            size_t i, struct ay_val cur, struct vk *k)
 {
-    if (cur.kind != AY_V_ARR && cur.kind != AY_V_OBJ && cur.kind != AY_V_SET) {
+    if (!ay_val_is_coll(cur)) {
         return AY_OK;
     }
     for (uint32_t j = 0; j < cur.len; j++) {
         TRY(step(ev));
         struct ay_val key;
         struct ay_val v;
-        if (cur.kind == AY_V_ARR) {
-            key = ay_val_int(j);
-            v = cur.u.items[j];
-        } else if (cur.kind == AY_V_OBJ) {
-            key = cur.u.pairs[j].k;
-            v = cur.u.pairs[j].v;
-        } else {
-            key = cur.u.items[j];
-            v = key;
-        }
+        ay_val_coll_at(cur, j, &key, &v);
         struct walkp_k x = {{walkp_next}, f, t, i, v, k};
         TRY(unify_tv(ev, f, t->items[i], key, &x.base));
     }
@@ -492,22 +483,14 @@ static ay_err walk_val(struct ay_rego_eval *ev, struct frame *f, const struct ay
     const struct ay_rego_term *e = t->items[i];
     if (is_free(f, e)) {
         int32_t s = e->slot;
+        if (!ay_val_is_coll(cur)) {
+            return AY_OK;
+        }
         for (uint32_t j = 0; j < cur.len; j++) {
             TRY(step(ev));
             struct ay_val key;
             struct ay_val v;
-            if (cur.kind == AY_V_ARR) {
-                key = ay_val_int(j);
-                v = cur.u.items[j];
-            } else if (cur.kind == AY_V_OBJ) {
-                key = cur.u.pairs[j].k;
-                v = cur.u.pairs[j].v;
-            } else if (cur.kind == AY_V_SET) {
-                key = cur.u.items[j];
-                v = key;
-            } else {
-                return AY_OK;
-            }
+            ay_val_coll_at(cur, j, &key, &v);
             f->s[s] = key;
             ay_err r = walk_val(ev, f, t, i + 1, v, k);
             f->s[s] = ay_val_undef();
@@ -961,21 +944,10 @@ static ay_err walk_gen(struct ay_rego_eval *ev, struct ay_val v, struct ay_val_v
     struct ay_val out;
     TRY(ay_val_array(ev->a, pair, 2, &out));
     TRY(VCALL(k, out));
-    for (uint32_t i = 0; i < v.len && (v.kind == AY_V_ARR || v.kind == AY_V_OBJ ||
-                                       v.kind == AY_V_SET);
-         i++) {
+    for (uint32_t i = 0; i < v.len && ay_val_is_coll(v); i++) {
         struct ay_val key;
         struct ay_val sub;
-        if (v.kind == AY_V_ARR) {
-            key = ay_val_int(i);
-            sub = v.u.items[i];
-        } else if (v.kind == AY_V_OBJ) {
-            key = v.u.pairs[i].k;
-            sub = v.u.pairs[i].v;
-        } else {
-            key = v.u.items[i];
-            sub = key;
-        }
+        ay_val_coll_at(v, i, &key, &sub);
         TRY(ay_val_vec_push(path, key));
         ay_err e = walk_gen(ev, sub, path, k);
         path->n--;
@@ -1486,22 +1458,13 @@ static ay_err somein_key(struct ay_rego_eval *ev, struct bk *k)
 static ay_err somein_coll(struct ay_rego_eval *ev, struct vk *k, struct ay_val c)
 {
     struct somein_k *x = (struct somein_k *)k;
-    if (c.kind != AY_V_ARR && c.kind != AY_V_OBJ && c.kind != AY_V_SET) {
+    if (!ay_val_is_coll(c)) {
         return AY_OK;
     }
     for (uint32_t i = 0; i < c.len; i++) {
         TRY(step(ev));
         struct ay_val v;
-        if (c.kind == AY_V_ARR) {
-            x->key = ay_val_int(i);
-            v = c.u.items[i];
-        } else if (c.kind == AY_V_OBJ) {
-            x->key = c.u.pairs[i].k;
-            v = c.u.pairs[i].v;
-        } else {
-            x->key = c.u.items[i];
-            v = x->key;
-        }
+        ay_val_coll_at(c, i, &x->key, &v);
         TRY(unify_tv(ev, x->f, x->e->b, v, &x->keyk));
     }
     return AY_OK;
@@ -1562,29 +1525,18 @@ static ay_err every_dom(struct ay_rego_eval *ev, struct vk *k, struct ay_val c)
 {
     struct every_k *x = (struct every_k *)k;
     /* every over a non-collection is false (OPA: the domain must be iterable). */
-    if (c.kind != AY_V_ARR && c.kind != AY_V_OBJ && c.kind != AY_V_SET) {
+    if (!ay_val_is_coll(c)) {
         return AY_OK;
     }
-    {
-        for (uint32_t i = 0; i < c.len; i++) {
-            TRY(step(ev));
-            struct ay_val v;
-            struct ay_val key;
-            if (c.kind == AY_V_ARR) {
-                key = ay_val_int(i);
-                v = c.u.items[i];
-            } else if (c.kind == AY_V_OBJ) {
-                key = c.u.pairs[i].k;
-                v = c.u.pairs[i].v;
-            } else {
-                key = c.u.items[i];
-                v = key;
-            }
-            struct every_elem_k y = {{every_bound_val}, x, key, false};
-            TRY(unify_tv(ev, x->f, x->e->b, v, &y.base));
-            if (!y.ok) {
-                return AY_OK;
-            }
+    for (uint32_t i = 0; i < c.len; i++) {
+        TRY(step(ev));
+        struct ay_val v;
+        struct ay_val key;
+        ay_val_coll_at(c, i, &key, &v);
+        struct every_elem_k y = {{every_bound_val}, x, key, false};
+        TRY(unify_tv(ev, x->f, x->e->b, v, &y.base));
+        if (!y.ok) {
+            return AY_OK;
         }
     }
     return KCALL(x->k);

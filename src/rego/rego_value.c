@@ -39,6 +39,25 @@ struct ay_val ay_val_int(int64_t i)
     return v;
 }
 
+bool ay_val_is_coll(struct ay_val v)
+{
+    return v.kind == AY_V_ARR || v.kind == AY_V_OBJ || v.kind == AY_V_SET;
+}
+
+void ay_val_coll_at(struct ay_val c, uint32_t i, struct ay_val *key, struct ay_val *val)
+{
+    if (c.kind == AY_V_ARR) {
+        *key = ay_val_int(i);
+        *val = c.u.items[i];
+    } else if (c.kind == AY_V_OBJ) {
+        *key = c.u.pairs[i].k;
+        *val = c.u.pairs[i].v;
+    } else {
+        *key = c.u.items[i];
+        *val = *key;
+    }
+}
+
 struct ay_val ay_val_double(double d)
 {
     /* 2^63 is exactly representable; the int64 range is [-2^63, 2^63). */

@@ -73,6 +73,12 @@ struct ay_val ay_val_int(int64_t i);
 struct ay_val ay_val_double(double d);
 /* Borrows s (must outlive the value; e.g. a string literal). */
 struct ay_val ay_val_str_static(const char *s);
+
+/* Whether v is a collection: what `some ... in`, `every`, refs and walk iterate. */
+bool ay_val_is_coll(struct ay_val v);
+/* Element i (< c.len) of collection c as OPA iterates it: (index, item) of an array,
+ * (key, value) of an object, (item, item) of a set. */
+void ay_val_coll_at(struct ay_val c, uint32_t i, struct ay_val *key, struct ay_val *val);
 /* Copies n bytes into the arena. */
 AY_MUST_USE ay_err ay_val_str(struct ay_arena *a, const char *s, size_t n, struct ay_val *out);
 /* Parses an integer or decimal number text (JSON number syntax); big integers kept exact. A value
