@@ -19,6 +19,8 @@
 #include <cbor.h>
 #include <jansson.h>
 
+#include "bench_floor.h"
+
 #include "base/base_arena.h"
 #include "base/base_buf.h"
 #include "base/base_ctx.h"
@@ -567,79 +569,6 @@ static void rate_prims(double secs, struct prim *out)
     ay_sm2_key_free(sk);
 }
 
-/* ---- OpenSSL's floor ---- */
-
-struct floor {
-    double p256;
-    double p384;
-    double sm2;
-    char version[32];
-    const char *source;
-};
-
-static double jnum(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : 0.0;
-}
-
-/* The verify column of `openssl speed` for one algorithm line ("... <sign/s> <verify/s>"). */
-static double speed_col(const char *cmd, const char *needle)
-{
-    FILE *p = popen(cmd, "r"); /* banned-ok: fixed bench command */
-    if (p == NULL) {
-        return 0.0;
-    }
-    char line[512];
-    double v = 0.0;
-    while (fgets(line, sizeof line, p) != NULL) {
-        if (strstr(line, needle) != NULL) {
-            char *last = strrchr(line, ' ');
-            if (last != NULL) {
-                v = strtod(last + 1, NULL);
-            }
-        }
-    }
-    (void)pclose(p);
-    return v;
-}
-
-static void openssl_floor(const char *shared, int secs, struct floor *f)
-{
-    memset(f, 0, sizeof *f);
-    char cmd[4200];
-    (void)snprintf(cmd, sizeof cmd, "'%s/tools/crypto-floor' %d 2>/dev/null", shared, secs);
-    FILE *p = popen(cmd, "r"); /* banned-ok: fixed bench command */
-    char buf[2048] = {0};
-    size_t n = 0;
-    if (p != NULL) {
-        n = fread(buf, 1, sizeof buf - 1, p);
-        (void)pclose(p);
-    }
-    json_error_t jerr;
-    json_t *j = n > 0 ? json_loadb(buf, n, 0, &jerr) : NULL;
-    if (json_is_object(j)) {
-        f->p256 = jnum(j, "p256_verify_per_s");
-        f->p384 = jnum(j, "p384_verify_per_s");
-        f->sm2 = jnum(j, "sm2_verify_per_s");
-        const char *v = json_string_value(json_object_get(j, "openssl"));
-        (void)snprintf(f->version, sizeof f->version, "%s", v ? v : "?");
-        f->source = "crypto-floor";
-    }
-    json_decref(j);
-    if (f->p256 > 0 && f->p384 > 0 && f->sm2 > 0) {
-        return;
-    }
-    /* Fallback: openssl speed directly. */
-    (void)snprintf(cmd, sizeof cmd, "openssl speed -seconds %d ecdsap256 ecdsap384 2>/dev/null",
-                   secs);
-    f->p256 = speed_col(cmd, "nistp256");
-    f->p384 = speed_col(cmd, "nistp384");
-    (void)snprintf(cmd, sizeof cmd, "openssl speed -seconds %d sm2 2>/dev/null", secs);
-    f->sm2 = speed_col(cmd, "SM2");
-    (void)snprintf(f->version, sizeof f->version, "?");
-    f->source = "openssl speed";
-}
 
 /* The rate beside OpenSSL's floor and beside the floor from the same primitives measured in
  * this thread (steadier on a shared machine). */
@@ -684,8 +613,8 @@ int main(int argc, char **argv)
     double h2 = rate_csv(csv, 2, false, secs);
     struct prim pr;
     rate_prims(secs, &pr);
-    struct floor f;
-    openssl_floor(shared, secs < 1 ? 1 : (int)secs, &f);
+    struct ay_bench_floor f;
+    ay_bench_floor_read(shared, secs < 1 ? 1 : (int)secs, AY_BENCH_P256 | AY_BENCH_P384 | AY_BENCH_SM2, &f);
     printf("OpenSSL %s (%s), verify per second, one core: P-256 %.0f, P-384 %.0f, SM2 %.0f\n",
            f.version, f.source ? f.source : "-", f.p256, f.p384, f.sm2);
     printf("Same primitives through assay's crypto layer, this thread: P-256 verify %.0f /s, "

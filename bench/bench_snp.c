@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "bench_floor.h"
 #include "../tests/unit/tee/crypto_snp_testpki.h"
 #include "base/base_arena.h"
 #include "base/base_ctx.h"
@@ -279,74 +280,6 @@ static void measure(const struct run *r, const struct prims *p, bool with_rsa, d
     out->ratio = (q[SLICES / 2 - 1] + q[SLICES / 2]) / 2.0;
 }
 
-/* ---- OpenSSL's floor ---- */
-
-struct floor {
-    double p384;
-    double rsa2048;
-    char version[32];
-    const char *source;
-};
-
-static double jnum(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : 0.0;
-}
-
-/* The verify column of `openssl speed` for one algorithm line ("... <sign/s> <verify/s>"). */
-static double speed_col(const char *cmd, const char *needle)
-{
-    FILE *p = popen(cmd, "r"); /* banned-ok: fixed bench command */
-    if (p == NULL) {
-        return 0.0;
-    }
-    char line[512];
-    double v = 0.0;
-    while (fgets(line, sizeof line, p) != NULL) {
-        if (strstr(line, needle) != NULL) {
-            char *last = strrchr(line, ' ');
-            if (last != NULL) {
-                v = strtod(last + 1, NULL);
-            }
-        }
-    }
-    (void)pclose(p);
-    return v;
-}
-
-static void openssl_floor(const char *shared, int secs, struct floor *f)
-{
-    memset(f, 0, sizeof *f);
-    char cmd[4200];
-    (void)snprintf(cmd, sizeof cmd, "'%s/tools/crypto-floor' %d 2>/dev/null", shared, secs);
-    FILE *p = popen(cmd, "r"); /* banned-ok: fixed bench command */
-    char buf[2048] = {0};
-    size_t n = 0;
-    if (p != NULL) {
-        n = fread(buf, 1, sizeof buf - 1, p);
-        (void)pclose(p);
-    }
-    json_error_t jerr;
-    json_t *j = n > 0 ? json_loadb(buf, n, 0, &jerr) : NULL;
-    if (json_is_object(j)) {
-        f->p384 = jnum(j, "p384_verify_per_s");
-        f->rsa2048 = jnum(j, "rsa2048_verify_per_s");
-        const char *v = json_string_value(json_object_get(j, "openssl"));
-        (void)snprintf(f->version, sizeof f->version, "%s", v ? v : "?");
-        f->source = "crypto-floor";
-    }
-    json_decref(j);
-    if (f->p384 > 0 && f->rsa2048 > 0) {
-        return;
-    }
-    (void)snprintf(cmd, sizeof cmd, "openssl speed -seconds %d ecdsap384 rsa2048 2>/dev/null",
-                   secs);
-    f->p384 = speed_col(cmd, "nistp384");
-    f->rsa2048 = speed_col(cmd, "rsa 2048");
-    (void)snprintf(f->version, sizeof f->version, "?");
-    f->source = "openssl speed";
-}
 
 static void ratio_line(const char *what, const struct figure *g, double openssl_floor,
                        const char *floor_what)
@@ -426,8 +359,8 @@ int main(int argc, char **argv)
     uint8_t *az1 = slurp(shared, "azure/S9/evidence-v1.json", &na1);
     bool have_vectors = s1 && s1v && s1c && s2 && s2v && az0 && az1;
 
-    struct floor f;
-    openssl_floor(shared, secs < 1 ? 1 : (int)secs, &f);
+    struct ay_bench_floor f;
+    ay_bench_floor_read(shared, secs < 1 ? 1 : (int)secs, AY_BENCH_P384 | AY_BENCH_RSA2048, &f);
     printf("OpenSSL %s (%s), verify per second, one core: P-384 %.0f, RSA-2048 %.0f\n", f.version,
            f.source ? f.source : "-", f.p384, f.rsa2048);
 
