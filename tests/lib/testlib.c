@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/base_buf.h"
+#include "codec/codec_b64.h"
+
 const char *ay_test_shared(void)
 {
     static char path[4096];
@@ -92,4 +95,20 @@ uint8_t *ay_test_unhex(const char *hex, size_t *out_len)
     }
     *out_len = n / 2;
     return out;
+}
+
+char *ay_test_b64(enum ay_b64 v, const void *p, size_t n)
+{
+    struct ay_buf b;
+    ay_buf_init(&b, NULL, 4 * (n / 3 + 1) + 16);
+    ay_b64_encode(v, p, n, &b);
+    if (ay_buf_finish(&b) != AY_OK) {
+        abort();
+    }
+    char *s = strdup(b.ptr != NULL ? b.ptr : "");
+    ay_buf_free(&b);
+    if (s == NULL) {
+        abort();
+    }
+    return s;
 }

@@ -49,28 +49,6 @@ static void req_end(struct req *r)
     ay_arena_free(r->arena);
 }
 
-static char *b64url(const void *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, (size_t)4 << 20);
-    ay_b64_encode(AY_B64_URL_NOPAD, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    char *s = strdup(b.ptr != NULL ? b.ptr : "");
-    ay_buf_free(&b);
-    return s;
-}
-
-static char *b64std(const void *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, (size_t)4 << 20);
-    ay_b64_encode(AY_B64_STD, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    char *s = strdup(b.ptr != NULL ? b.ptr : "");
-    ay_buf_free(&b);
-    return s;
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -112,7 +90,7 @@ static int teardown(void **state)
 static ay_err set_policy(const char *id, const char *type, const char *text, char *msg,
                          size_t msglen)
 {
-    char *b = b64url(text, strlen(text));
+    char *b = ay_test_b64(AY_B64_URL_NOPAD, text, strlen(text));
     size_t n = strlen(b) + strlen(id) + 96;
     char *body = malloc(n);
     assert_non_null(body);
@@ -170,7 +148,7 @@ static void test_upload(void **state)
     json_t *j = get_policy("csnp_cpu");
     assert_string_equal(json_string_value(json_object_get(j, "type")), "cocos");
     assert_string_equal(json_string_value(json_object_get(j, "platform")), "snp");
-    char *want = b64url(snp_policy, strlen(snp_policy));
+    char *want = ay_test_b64(AY_B64_URL_NOPAD, snp_policy, strlen(snp_policy));
     assert_string_equal(json_string_value(json_object_get(j, "policy")), want); /* no header */
     free(want);
     json_decref(j);
@@ -249,7 +227,7 @@ static void test_attest_wrong_tee(void **state)
     (void)state;
     assert_int_equal(set_policy("cs_cpu", "cocos", snp_policy, NULL, 0), AY_OK);
     const char *ev = "{\"svn\":\"1\"}";
-    char *evb = b64url(ev, strlen(ev));
+    char *evb = ay_test_b64(AY_B64_URL_NOPAD, ev, strlen(ev));
     char body[1024];
     (void)snprintf(body, sizeof body,
                    "{\"policy_ids\":[\"cs\"],\"verification_requests\":[{\"tee\":\"sample\","
@@ -323,7 +301,7 @@ static const char *apply(struct req *r, enum as_policy_kind kind, const char *po
 
 static char *policy_with(const char *field, const uint8_t *v, size_t n)
 {
-    char *b = b64std(v, n);
+    char *b = ay_test_b64(AY_B64_STD, v, n);
     size_t len = strlen(b) + strlen(field) + 128;
     char *out = malloc(len);
     assert_non_null(out);
@@ -371,7 +349,7 @@ static void test_apply_snp(void **state)
     free(pol);
 
     /* pcr_values cannot be checked on `snp` evidence: the result says so. */
-    char *b64m = b64std(parsed.measurement, 48);
+    char *b64m = ay_test_b64(AY_B64_STD, parsed.measurement, 48);
     size_t plen = strlen(b64m) + 256;
     pol = malloc(plen);
     assert_non_null(pol);
@@ -499,7 +477,7 @@ static void test_apply_tdx_vector(void **state)
     json_t *res = NULL;
     json_t *trust = NULL;
     /* Evidence as Trustee's tdx JSON {"quote": base64}. */
-    char *qb = b64std(quote, qlen);
+    char *qb = ay_test_b64(AY_B64_STD, quote, qlen);
     size_t evn = strlen(qb) + 32;
     char *evj = malloc(evn);
     assert_non_null(evj);
@@ -683,7 +661,7 @@ static void test_persisted(void **state)
             json_t *j = get_policy("keep_cpu");
             assert_string_equal(json_string_value(json_object_get(j, "type")), "cocos");
             assert_string_equal(json_string_value(json_object_get(j, "platform")), "tdx");
-            char *want = b64url(tdx_policy, strlen(tdx_policy));
+            char *want = ay_test_b64(AY_B64_URL_NOPAD, tdx_policy, strlen(tdx_policy));
             assert_string_equal(json_string_value(json_object_get(j, "policy")), want);
             free(want);
             json_decref(j);
@@ -785,12 +763,12 @@ static void test_pipeline_tdx(void **state)
     assert_int_equal(
         set_policy("mini_cpu", "cocos", "{\"policy\":{\"tdQuoteBodyPolicy\":{}}}", NULL, 0), AY_OK);
     /* Trustee's tdx evidence: {"quote": base64}. */
-    char *qb = b64std(quote, qlen);
+    char *qb = ay_test_b64(AY_B64_STD, quote, qlen);
     size_t evn = strlen(qb) + 32;
     char *evj = malloc(evn);
     assert_non_null(evj);
     (void)snprintf(evj, evn, "{\"quote\":\"%s\"}", qb);
-    char *evu = b64url(evj, strlen(evj));
+    char *evu = ay_test_b64(AY_B64_URL_NOPAD, evj, strlen(evj));
     static const char *const pids[] = {"s8", "mini", "default"};
     static const char *const want[] = {"contraindicated", "affirming", NULL};
     for (size_t i = 0; i < 3; i++) {

@@ -25,20 +25,10 @@
 #include "base/base_cursor.h"
 #include "codec/codec_b64.h"
 #include "token/token.h"
+#include "testlib.h"
 
 static struct ay_as *as;
 static char workdir[128];
-
-static char *b64(enum ay_b64 alpha, const void *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, 1 << 20);
-    ay_b64_encode(alpha, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    char *s = strdup(b.ptr != NULL ? b.ptr : "");
-    ay_buf_free(&b);
-    return s;
-}
 
 static ay_err open_as(void)
 {
@@ -94,7 +84,7 @@ static ay_err set_policy(const char *id, int hardware)
     char text[256];
     (void)snprintf(text, sizeof text,
                    "package policy\n\ntrust_claims := {\"hardware\": %d}\n", hardware);
-    char *p = b64(AY_B64_URL_NOPAD, text, strlen(text));
+    char *p = ay_test_b64(AY_B64_URL_NOPAD, text, strlen(text));
     char body[1024];
     (void)snprintf(body, sizeof body, "{\"policy_id\":\"%s\",\"policy\":\"%s\"}", id, p);
     free(p);
@@ -124,7 +114,7 @@ static ay_err delete_policy(const char *id)
 static ay_err attest(const char *base, int *hardware)
 {
     const char ev[] = "{\"svn\":\"1\",\"report_data\":\"AAECAw==\"}";
-    char *evb = b64(AY_B64_URL_NOPAD, ev, strlen(ev));
+    char *evb = ay_test_b64(AY_B64_URL_NOPAD, ev, strlen(ev));
     char body[1024];
     (void)snprintf(body, sizeof body,
                    "{\"verification_requests\":[{\"tee\":\"sample\",\"evidence\":\"%s\"}],"
@@ -194,7 +184,7 @@ static void test_set_delete_reset(void **state)
 
 static ay_err set_policy_text(const char *id, const char *text)
 {
-    char *p = b64(AY_B64_URL_NOPAD, text, strlen(text));
+    char *p = ay_test_b64(AY_B64_URL_NOPAD, text, strlen(text));
     char body[4096];
     (void)snprintf(body, sizeof body, "{\"policy_id\":\"%s\",\"policy\":\"%s\"}", id, p);
     free(p);
@@ -220,7 +210,7 @@ static ay_err rv_op(char op, const char *arg)
     ay_buf_init(&out, a, 1 << 20);
     ay_err e;
     if (op == 'r') {
-        char *p = b64(AY_B64_STD, arg, strlen(arg));
+        char *p = ay_test_b64(AY_B64_STD, arg, strlen(arg));
         char body[2048];
         (void)snprintf(body, sizeof body,
                        "{\"version\":\"0.1.0\",\"type\":\"sample\",\"payload\":\"%s\"}", p);

@@ -27,6 +27,7 @@
 #include "codec/codec_jcs.h"
 #include "crypto/crypto_digest.h"
 #include "token/token.h"
+#include "testlib.h"
 
 static struct ay_as *as;
 static char workdir[128];
@@ -49,35 +50,14 @@ static void req_end(struct req *r)
     ay_arena_free(r->arena);
 }
 
-static char *b64url(const void *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, (size_t)16 << 20);
-    ay_b64_encode(AY_B64_URL_NOPAD, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    char *s = strdup(b.ptr != NULL ? b.ptr : "");
-    ay_buf_free(&b);
-    return s;
-}
-
-static char *b64std(const void *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, 1 << 20);
-    ay_b64_encode(AY_B64_STD, p, n, &b);
-    char *s = strdup(b.ptr != NULL ? b.ptr : "");
-    ay_buf_free(&b);
-    return s;
-}
-
 /* Sample evidence whose report_data is the given bytes. */
 static char *sample_evidence(const void *rd, size_t n)
 {
-    char *rdb = b64std(rd, n);
+    char *rdb = ay_test_b64(AY_B64_STD, rd, n);
     char ev[1024];
     (void)snprintf(ev, sizeof ev, "{\"svn\":\"1\",\"report_data\":\"%s\"}", rdb);
     free(rdb);
-    return b64url(ev, strlen(ev));
+    return ay_test_b64(AY_B64_URL_NOPAD, ev, strlen(ev));
 }
 
 static ay_err attest(const char *body, struct req *r, struct ay_as_attest_info *info)
@@ -181,7 +161,7 @@ static void test_request_errors(void **state)
         assert_int_equal(attest_simple(body), AY_ERR_MALFORMED);
     }
     /* Evidence that decodes but is not JSON. */
-    char *notjson = b64url("svn=1", 5);
+    char *notjson = ay_test_b64(AY_B64_URL_NOPAD, "svn=1", 5);
     (void)snprintf(body, sizeof body,
                    "{\"verification_requests\":[{\"tee\":\"sample\",\"evidence\":\"%s\"}],"
                    "\"policy_ids\":[]}",
@@ -225,8 +205,8 @@ static void test_binding(void **state)
     char body[4096];
     /* raw: the decoded bytes as they are, compared exactly by the sample TEE. */
     char *ev = sample_evidence("nonce-123", 9);
-    char *raw = b64url("nonce-123", 9);
-    char *raw_short = b64url("nonce-12", 8);
+    char *raw = ay_test_b64(AY_B64_URL_NOPAD, "nonce-123", 9);
+    char *raw_short = ay_test_b64(AY_B64_URL_NOPAD, "nonce-12", 8);
     (void)snprintf(body, sizeof body,
                    "{\"verification_requests\":[{\"tee\":\"sample\",\"evidence\":\"%s\","
                    "\"runtime_data\":{\"raw\":\"%s\"}}],\"policy_ids\":[\"nosuchpolicy\"]}",
@@ -324,7 +304,7 @@ static void test_challenge_jwks(void **state)
 
 static ay_err set_policy(const char *id, const char *text, char *msg, size_t msglen)
 {
-    char *b = b64url(text, strlen(text));
+    char *b = ay_test_b64(AY_B64_URL_NOPAD, text, strlen(text));
     size_t n = strlen(b) + strlen(id) + 64;
     char *body = malloc(n);
     (void)snprintf(body, n, "{\"policy_id\":\"%s\",\"policy\":\"%s\",\"type\":\"rego\"}", id, b);
@@ -385,7 +365,7 @@ static void test_policy_crud(void **state)
     assert_int_equal(ay_as_policy_get(as, &r.ctx, "mine_cpu", &r.out), AY_OK);
     json_t *j = json_loads(r.out.ptr, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(j, "policy-id")), "mine_cpu");
-    char *want = b64url(text, strlen(text));
+    char *want = ay_test_b64(AY_B64_URL_NOPAD, text, strlen(text));
     assert_string_equal(json_string_value(json_object_get(j, "policy")), want);
     free(want);
     json_decref(j);
@@ -403,7 +383,7 @@ static void test_policy_crud(void **state)
 
 static ay_err rv_register(const char *payload_json, int64_t now)
 {
-    char *p = b64std(payload_json, strlen(payload_json));
+    char *p = ay_test_b64(AY_B64_STD, payload_json, strlen(payload_json));
     char body[4096];
     (void)snprintf(body, sizeof body,
                    "{\"version\":\"0.1.0\",\"type\":\"sample\",\"payload\":\"%s\"}", p);
@@ -484,7 +464,7 @@ static void test_rvps(void **state)
 static json_t *attest_ok(const char *pid)
 {
     char *ev = sample_evidence("nonce", 5);
-    char *raw = b64url("nonce", 5);
+    char *raw = ay_test_b64(AY_B64_URL_NOPAD, "nonce", 5);
     char body[4096];
     (void)snprintf(body, sizeof body,
                    "{\"verification_requests\":[{\"tee\":\"sample\",\"evidence\":\"%s\","
@@ -655,7 +635,7 @@ static void test_limits(void **state)
         char *raw = malloc(len);
         memset(raw, ' ', len);
         memcpy(raw, "{\"svn\":\"1\"}", 11);
-        char *b = b64url(raw, len);
+        char *b = ay_test_b64(AY_B64_URL_NOPAD, raw, len);
         size_t bl = strlen(b) + 200;
         char *req = malloc(bl);
         (void)snprintf(req, bl,

@@ -68,15 +68,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static char *b64(enum ay_b64 v, const uint8_t *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, 1 << 20);
-    ay_b64_encode(v, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    return b.ptr;
-}
-
 static char *hexs(const uint8_t *p, size_t n)
 {
     char *h = malloc(2 * n + 1);
@@ -111,7 +102,7 @@ static char *forge(const struct opts *o)
     BN_free(n);
     char var[1024];
     /* user-data: hex of the nonce, then more bytes (v2 checks the prefix) */
-    char *nb2 = b64(AY_B64_URL_NOPAD, mod, 256);
+    char *nb2 = ay_test_b64(AY_B64_URL_NOPAD, mod, 256);
     char *ud = hexs(nonce, NONCE_LEN);
     int vl =
         snprintf(var, sizeof var,
@@ -216,8 +207,8 @@ static char *forge(const struct opts *o)
         }
         char *sh = hexs(sig, sl);
         char *mh = hexs(att, al);
-        char *hb = b64(AY_B64_URL_NOPAD, hcl, hl);
-        char *qb = b64(AY_B64_URL_NOPAD, q.p, q.n);
+        char *hb = ay_test_b64(AY_B64_URL_NOPAD, hcl, hl);
+        char *qb = ay_test_b64(AY_B64_URL_NOPAD, q.p, q.n);
         j = json_pack("{s:i,s:{s:s,s:s,s:o},s:s}", "version", o->version, "tpm_quote", "signature",
                       sh, "message", mh, "pcrs", pcrs, "hcl_report", hb);
         if (!o->no_td_quote) {

@@ -26,6 +26,7 @@
 #include "crypto/crypto_digest.h"
 #include "tee/tee.h"
 #include "tee/tee_cca.h"
+#include "testlib.h"
 
 struct mint {
     enum ay_curve cpak_curve;
@@ -254,25 +255,14 @@ static void mint_free(struct mint *m)
     ay_ec_priv_free(m->rak);
 }
 
-static char *b64url(const uint8_t *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, 1024);
-    ay_b64_encode(AY_B64_URL_NOPAD, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    char *s = strndup(b.ptr, b.len);
-    ay_buf_free(&b);
-    return s;
-}
-
 /* A ccatoken TA store holding key k for instance-id inst. */
 static char *ta_store(const struct ay_ec_priv *k, const uint8_t inst[33])
 {
     uint8_t xy[132];
     size_t n = 0;
     assert_int_equal(ay_ec_priv_public_xy(k, xy, sizeof xy, &n), AY_OK);
-    char *x = b64url(xy, n / 2);
-    char *y = b64url(xy + n / 2, n / 2);
+    char *x = ay_test_b64(AY_B64_URL_NOPAD, xy, n / 2);
+    char *y = ay_test_b64(AY_B64_URL_NOPAD, xy + n / 2, n / 2);
     char insthex[67];
     for (int i = 0; i < 33; i++) {
         snprintf(insthex + 2 * i, 3, "%02x", inst[i]);

@@ -30,6 +30,7 @@
 #include "crypto_cca_testtls.h"
 #include "tee/tee.h"
 #include "tee/tee_cca.h"
+#include "testlib.h"
 
 enum mode {
     M_GOOD,
@@ -64,29 +65,18 @@ struct upload {
     struct ay_buf body;
 };
 
-static char *b64(enum ay_b64 v, const void *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, 4 * n + 16);
-    ay_b64_encode(v, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    char *s = strndup(b.ptr ? b.ptr : "", b.len);
-    ay_buf_free(&b);
-    return s;
-}
-
 static const uint8_t RPV[64] = {0x11, 0x22, 0x33};
 static const uint8_t RIM[32] = {0xaa, 0xbb};
 
 /* Veraison's EAR for CCA (section 2.5), with the given nonce bytes. */
 static char *make_ear(struct server *s, const uint8_t *nonce, size_t nlen)
 {
-    char *inst = b64(AY_B64_STD, (const uint8_t[33]){1, 7, 6, 5}, 33);
-    char *impl = b64(AY_B64_STD, (const uint8_t[32]){0x7f, 0x45}, 32);
-    char *rpv = b64(AY_B64_STD, RPV, 64);
-    char *rim = b64(AY_B64_STD, RIM, 32);
-    char *zero = b64(AY_B64_STD, (const uint8_t[32]){0}, 32);
-    char *chal = b64(AY_B64_STD, nonce, nlen);
+    char *inst = ay_test_b64(AY_B64_STD, (const uint8_t[33]){1, 7, 6, 5}, 33);
+    char *impl = ay_test_b64(AY_B64_STD, (const uint8_t[32]){0x7f, 0x45}, 32);
+    char *rpv = ay_test_b64(AY_B64_STD, RPV, 64);
+    char *rim = ay_test_b64(AY_B64_STD, RIM, 32);
+    char *zero = ay_test_b64(AY_B64_STD, (const uint8_t[32]){0}, 32);
+    char *chal = ay_test_b64(AY_B64_STD, nonce, nlen);
     json_t *pe = json_pack("{s:s,s:s,s:i,s:s}", "cca-platform-instance-id", inst,
                            "cca-platform-implementation-id", impl, "cca-platform-lifecycle", 12291,
                            "cca-platform-hash-algo-id", "sha-256");
@@ -118,15 +108,15 @@ static char *make_ear(struct server *s, const uint8_t *nonce, size_t nlen)
         memcpy(other, nonce, nlen < 64 ? nlen : 64);
         other[5] ^= 1;
         /* Go's base64.URLEncoding: padded base64url. */
-        char *en = b64(AY_B64_URL, s->mode == M_WRONG_NONCE ? other : nonce, nlen);
+        char *en = ay_test_b64(AY_B64_URL, s->mode == M_WRONG_NONCE ? other : nonce, nlen);
         json_object_set_new(claims, "eat_nonce", json_string(en));
         free(en);
     }
     char *payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
     const char *hdr = s->mode == M_ALG_ES384 ? "{\"alg\":\"ES384\",\"typ\":\"JWT\"}"
                                              : "{\"alg\":\"ES256\",\"typ\":\"JWT\"}";
-    char *h64 = b64(AY_B64_URL_NOPAD, hdr, strlen(hdr));
-    char *p64 = b64(AY_B64_URL_NOPAD, payload, strlen(payload));
+    char *h64 = ay_test_b64(AY_B64_URL_NOPAD, hdr, strlen(hdr));
+    char *p64 = ay_test_b64(AY_B64_URL_NOPAD, payload, strlen(payload));
     size_t tlen = strlen(h64) + strlen(p64) + 2;
     char *tbs = malloc(tlen);
     snprintf(tbs, tlen, "%s.%s", h64, p64);
@@ -137,7 +127,7 @@ static char *make_ear(struct server *s, const uint8_t *nonce, size_t nlen)
     assert_int_equal(
         ay_sign(s->mode == M_WRONG_KEY ? s->other : s->key, tbs, strlen(tbs), sig, &slen, &d),
         AY_OK);
-    char *s64 = b64(AY_B64_URL_NOPAD, sig, slen);
+    char *s64 = ay_test_b64(AY_B64_URL_NOPAD, sig, slen);
     if (s->mode == M_TAMPERED) {
         /* Flip one payload character after signing. */
         tbs[strlen(h64) + 5] = tbs[strlen(h64) + 5] == 'A' ? 'B' : 'A';
@@ -393,7 +383,7 @@ static void test_remote_accept(void **state)
         /* The nonce sent is the 64-byte regularized value, base64url without padding. */
         uint8_t want[64] = {0};
         memcpy(want, rd, sizeof rd);
-        char *n = b64(AY_B64_URL_NOPAD, want, 64);
+        char *n = ay_test_b64(AY_B64_URL_NOPAD, want, 64);
         assert_string_equal(s->nonce, n);
         free(n);
         assert_string_equal(s->content_type,
@@ -404,7 +394,7 @@ static void test_remote_accept(void **state)
         /* Trustee's claims from the annotated evidence. */
         json_t *realm = json_object_get(r.claims, "realm");
         json_t *plat = json_object_get(r.claims, "platform");
-        char *rim = b64(AY_B64_STD, RIM, 32);
+        char *rim = ay_test_b64(AY_B64_STD, RIM, 32);
         assert_string_equal(
             json_string_value(json_object_get(realm, "cca-realm-initial-measurement")), rim);
         free(rim);

@@ -168,15 +168,6 @@ static void tpmt_signature(EVP_PKEY *k, const uint8_t *msg, size_t n, struct w *
     tpm2b(out, s, 32);
 }
 
-static char *b64(const uint8_t *p, size_t n)
-{
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, 1 << 20);
-    ay_b64_encode(AY_B64_STD, p, n, &b);
-    assert_int_equal(ay_buf_finish(&b), AY_OK);
-    return b.ptr; /* freed with ay_buf_free semantics: heap buffer */
-}
-
 static EVP_PKEY *rsa_key;
 static EVP_PKEY *ec_key;
 static EVP_PKEY *other_key;
@@ -222,9 +213,9 @@ static char *tpm_evidence(const struct forge *f, EVP_PKEY *signer, EVP_PKEY *ak,
         ay_hex_encode(f->pcr[i], f->pcr_len, hex);
         json_array_append_new(pcrs, json_string(hex));
     }
-    char *a = b64(spki, (size_t)sl);
-    char *m = b64(att.b, att.n);
-    char *s = b64(sig.b, sig.n);
+    char *a = ay_test_b64(AY_B64_STD, spki, (size_t)sl);
+    char *m = ay_test_b64(AY_B64_STD, att.b, att.n);
+    char *s = ay_test_b64(AY_B64_STD, sig.b, sig.n);
     json_t *j = json_pack("{s:s,s:{s:s,s:s,s:o}}", "ak_public", a, "tpm_quote", "signature", s,
                           "message", m, "pcrs", pcrs);
     char *out = json_dumps(j, JSON_COMPACT);
@@ -331,9 +322,9 @@ static void test_trustee_tpm_negative(void **state)
             ay_hex_encode(f.pcr[i], 32, hex);
             json_array_append_new(pcrs, json_string(hex));
         }
-        char *a = b64(spki, (size_t)sl);
-        char *m = b64(att.b, att.n);
-        char *s = b64(sig.b, sig.n);
+        char *a = ay_test_b64(AY_B64_STD, spki, (size_t)sl);
+        char *m = ay_test_b64(AY_B64_STD, att.b, att.n);
+        char *s = ay_test_b64(AY_B64_STD, sig.b, sig.n);
         json_t *j = json_pack("{s:s,s:{s:s,s:s,s:o}}", "ak_public", a, "tpm_quote", "signature", s,
                               "message", m, "pcrs", pcrs);
         char *e2 = json_dumps(j, JSON_COMPACT);
