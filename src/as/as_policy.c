@@ -666,16 +666,9 @@ static void annotate(json_t *annotated, json_t *res)
     json_decref(copy);
 }
 
-/* Whether an SNP Cocos policy sets any pcr_values entry (it was parsed at upload). */
-static bool cocos_has_pcrs(struct ay_ctx *ctx, struct ay_span policy_json)
+/* Whether a Cocos SNP policy sets any pcr_values entry. */
+static bool cocos_has_pcrs(const struct ay_cocos_policy *p)
 {
-    struct ay_cocos_policy *p = NULL;
-    struct ay_diag d;
-    ay_diag_clear(&d);
-    if (ay_arena_alloc(ctx->arena, sizeof *p, (void **)&p) != AY_OK ||
-        ay_cocos_policy_parse(&d, policy_json, p) != AY_OK) {
-        return false;
-    }
     for (size_t b = 0; b < sizeof p->pcr / sizeof p->pcr[0]; b++) {
         for (size_t i = 0; i < AY_TPM_N_PCRS; i++) {
             if (p->pcr[b].is_set[i]) {
@@ -700,9 +693,17 @@ ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id, enum as_policy_
                     "`%s` (cocos policies apply to snp and tdx)",
                     policy_id, platform, platform, tee);
     }
-    ay_err err = kind == AS_POLICY_COCOS_TDX
-                     ? ay_cocos_tdx_policy_check_evidence(ctx, policy_json, evidence)
-                     : ay_cocos_policy_check_evidence(ctx, policy_json, evidence, NULL);
+    struct ay_cocos_policy *snp = NULL;
+    ay_err err;
+    if (kind == AS_POLICY_COCOS_TDX) {
+        err = ay_cocos_tdx_policy_check_evidence(ctx, policy_json, evidence);
+    } else {
+        TRY(ay_arena_alloc(ctx->arena, sizeof *snp, (void **)&snp));
+        err = ay_cocos_policy_parse(&ctx->diag, policy_json, snp);
+        if (err == AY_OK) {
+            err = ay_cocos_policy_check_evidence_parsed(ctx, snp, evidence, NULL);
+        }
+    }
     if (err != AY_OK && err != AY_ERR_POLICY_DENIED) {
         ay_diag_prefix(&ctx->diag, "cocos policy %s", policy_id);
         return err;
@@ -711,7 +712,7 @@ ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id, enum as_policy_
     json_object_set_new(res, "policy_id", json_string(policy_id));
     json_object_set_new(res, "platform", json_string(platform));
     json_object_set_new(res, "result", json_string(err == AY_OK ? "pass" : "fail"));
-    if (kind != AS_POLICY_COCOS_TDX && cocos_has_pcrs(ctx, policy_json)) {
+    if (snp != NULL && cocos_has_pcrs(snp)) {
         /* Said in the result, never skipped silently (docs/API.md). */
         json_object_set_new(res, "pcr_values",
                             json_string("not checked: `snp` evidence carries no vTPM PCRs"));

@@ -866,15 +866,22 @@ static enum ay_snp_product product_of_table(struct ay_diag *d, struct ay_span ta
 ay_err ay_cocos_policy_check_evidence(struct ay_ctx *ctx, struct ay_span policy_json,
                                       struct ay_span evidence, const struct ay_span *report_data)
 {
-    struct ay_diag *d = &ctx->diag;
     struct ay_cocos_policy *p = NULL;
+    TRY(ay_arena_alloc(ctx->arena, sizeof *p, (void **)&p));
+    TRY(ay_cocos_policy_parse(&ctx->diag, policy_json, p));
+    return ay_cocos_policy_check_evidence_parsed(ctx, p, evidence, report_data);
+}
+
+ay_err ay_cocos_policy_check_evidence_parsed(struct ay_ctx *ctx, const struct ay_cocos_policy *p,
+                                             struct ay_span evidence,
+                                             const struct ay_span *report_data)
+{
+    struct ay_diag *d = &ctx->diag;
     struct ay_snp_report *r = NULL;
     uint8_t *buf = NULL;
     struct ay_span report = evidence;
     enum ay_snp_product product = AY_SNP_PRODUCT_UNKNOWN;
-    TRY(ay_arena_alloc(ctx->arena, sizeof *p, (void **)&p));
     TRY(ay_arena_alloc(ctx->arena, sizeof *r, (void **)&r));
-    TRY(ay_cocos_policy_parse(d, policy_json, p));
     if (evidence.len > 0 && evidence.ptr[0] == '{') {
         json_error_t jerr;
         json_t *root = json_loadb((const char *)evidence.ptr, evidence.len, 0, &jerr);

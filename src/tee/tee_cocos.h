@@ -102,6 +102,11 @@ AY_MUST_USE ay_err ay_cocos_policy_check_pcrs(struct ay_diag *d, const struct ay
 AY_MUST_USE ay_err ay_cocos_policy_check_evidence(struct ay_ctx *ctx, struct ay_span policy_json,
                                                   struct ay_span evidence,
                                                   const struct ay_span *report_data);
+/* The same with the policy already parsed (ay_cocos_policy_parse). */
+AY_MUST_USE ay_err ay_cocos_policy_check_evidence_parsed(struct ay_ctx *ctx,
+                                                         const struct ay_cocos_policy *p,
+                                                         struct ay_span evidence,
+                                                         const struct ay_span *report_data);
 
 /* ---- TDX policy (go-tdx-guest checkconfig.Policy, FORMATS.md 6.2) ---- */
 
