@@ -11,6 +11,7 @@
 #include "base/base_cursor.h"
 #include "base/base_limits.h"
 #include "base/base_str.h"
+#include "codec/codec_hex.h"
 
 struct tp {
     struct ay_cur c;
@@ -139,10 +140,10 @@ static ay_err escape(struct tp *t, struct ay_buf *out)
         uint32_t cp = 0;
         for (size_t i = 0; i < n; i++) {
             uint8_t h;
-            if (ay_cur_u8(&t->c, &h) != AY_OK || !ay_is_xdigit(h)) {
+            if (ay_cur_u8(&t->c, &h) != AY_OK || ay_hex_digit(h) < 0) {
                 return bad(t, "bad \\u escape");
             }
-            cp = cp * 16 + (uint32_t)(ay_is_digit(h) ? h - '0' : ay_to_lower(h) - 'a' + 10);
+            cp = cp * 16 + (uint32_t)ay_hex_digit(h);
         }
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
             return bad(t, "escape is not a Unicode scalar value");

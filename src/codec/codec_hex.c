@@ -4,7 +4,7 @@
 #include "base/base_arena.h"
 #include "base/base_cursor.h"
 
-static int nibble(int c)
+int ay_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -23,8 +23,8 @@ ay_err ay_hex_decode_to(const char *s, size_t n, uint8_t *dst, size_t cap, size_
     ENSURE(n % 2 == 0, AY_ERR_MALFORMED);
     ENSURE(n / 2 <= cap, AY_ERR_LIMIT);
     for (size_t i = 0; i < n; i += 2) {
-        int hi = nibble((unsigned char)s[i]);
-        int lo = nibble((unsigned char)s[i + 1]);
+        int hi = ay_hex_digit((unsigned char)s[i]);
+        int lo = ay_hex_digit((unsigned char)s[i + 1]);
         ENSURE(hi >= 0 && lo >= 0, AY_ERR_MALFORMED);
         dst[i / 2] = (uint8_t)(hi << 4 | lo);
     }

@@ -14,6 +14,8 @@ struct ay_span;
 AY_MUST_USE ay_err ay_hex_decode(const char *s, size_t n, struct ay_arena *a, struct ay_span *out);
 AY_MUST_USE ay_err ay_hex_decode_to(const char *s, size_t n, uint8_t *dst, size_t cap,
                                     size_t *out_len);
+/* The value of the hex digit c (either case), -1 if c is not one. */
+int ay_hex_digit(int c);
 /* Writes 2n lower-case digits and a NUL into dst (capacity >= 2n + 1). */
 void ay_hex_encode(const uint8_t *p, size_t n, char *dst);
 /* A NUL-terminated lower-case hex string in the arena. */

@@ -16,6 +16,7 @@
 
 #include "base/base_mem.h"
 #include "base/base_str.h"
+#include "codec/codec_hex.h"
 
 #define NET_DEFAULT_TIMEOUT_S 30L
 #define NET_DEFAULT_MAX_BODY  ((size_t)1024 * 1024)
@@ -298,20 +299,6 @@ void ay_net_resp_free(struct ay_net_resp *r)
     r->status = 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 ay_err ay_net_url_decode(const char *s, size_t n, char **out, size_t *out_len)
 {
     ENSURE(n < SIZE_MAX, AY_ERR_LIMIT);
@@ -323,8 +310,8 @@ ay_err ay_net_url_decode(const char *s, size_t n, char **out, size_t *out_len)
             continue;
         }
         bool two = n - i >= 3; /* "%XX" fits */
-        int hi = two ? hexval((unsigned char)s[i + 1]) : -1;
-        int lo = two ? hexval((unsigned char)s[i + 2]) : -1;
+        int hi = two ? ay_hex_digit((unsigned char)s[i + 1]) : -1;
+        int lo = two ? ay_hex_digit((unsigned char)s[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
             ay_free(r);
             return AY_ERR_MALFORMED;

@@ -10,6 +10,7 @@
 #include "base/base_buf.h"
 #include "base/base_limits.h"
 #include "base/base_str.h"
+#include "codec/codec_hex.h"
 #include "rego/rego_bi_util.h"
 
 /* ---- base64 with Go's decoding rules ---- */
@@ -219,20 +220,6 @@ static ay_err bi_hex_encode(struct ay_rego_bctx *bc, const struct ay_val *args, 
     return ay_rego_bu_buf_str(bc, &b, out);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static ay_err bi_hex_decode(struct ay_rego_bctx *bc, const struct ay_val *args, size_t nargs,
                             struct ay_val *out)
 {
@@ -244,7 +231,7 @@ static ay_err bi_hex_decode(struct ay_rego_bctx *bc, const struct ay_val *args, 
     ay_rego_bu_buf(bc, &b);
     /* Go hex.DecodeString: the first invalid byte is reported before an odd length */
     for (size_t i = 0; i < n; i++) {
-        if (hexval(s[i]) < 0) {
+        if (ay_hex_digit(s[i]) < 0) {
             uint8_t c = (uint8_t)s[i];
             if (c >= 0x20 && c < 0x7F) {
                 return ay_rego_bi_fail(bc, "encoding/hex: invalid byte: U+%04X '%c'", c, c);
@@ -256,7 +243,7 @@ static ay_err bi_hex_decode(struct ay_rego_bctx *bc, const struct ay_val *args, 
         return ay_rego_bi_fail(bc, "encoding/hex: odd length hex string");
     }
     for (size_t i = 0; i < n; i += 2) {
-        ay_buf_putc(&b, (char)((hexval(s[i]) << 4) | hexval(s[i + 1])));
+        ay_buf_putc(&b, (char)((ay_hex_digit(s[i]) << 4) | ay_hex_digit(s[i + 1])));
     }
     return ay_rego_bu_buf_str(bc, &b, out);
 }
@@ -500,8 +487,8 @@ static bool query_unescape(struct ay_buf *b, const char *s, size_t n, size_t *ba
                 *bad_at = i;
                 return false;
             }
-            int h = hexval(s[i + 1]);
-            int l = hexval(s[i + 2]);
+            int h = ay_hex_digit(s[i + 1]);
+            int l = ay_hex_digit(s[i + 2]);
             if (h < 0 || l < 0) {
                 *bad_at = i;
                 return false;

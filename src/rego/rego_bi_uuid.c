@@ -9,19 +9,11 @@
 
 #include "base/base_buf.h"
 #include "base/base_str.h"
+#include "codec/codec_hex.h"
 #include "rego/rego_bi_util.h"
 
 /* 100-ns intervals between 1582-10-15 and 1970-01-01 (RFC 4122 section 4.1.4). */
 #define GREGORIAN_OFFSET 122192928000000000LL
-
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = (char)ay_to_lower((unsigned char)c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
 
 static bool uuid_parse(const char *s, size_t n, uint8_t u[16])
 {
@@ -44,8 +36,8 @@ static bool uuid_parse(const char *s, size_t n, uint8_t u[16])
             i++;
             continue;
         }
-        int h = hexv(s[i]);
-        int l = i + 1 < n ? hexv(s[i + 1]) : -1;
+        int h = ay_hex_digit(s[i]);
+        int l = i + 1 < n ? ay_hex_digit(s[i + 1]) : -1;
         if (h < 0 || l < 0 || j >= 16) {
             return false;
         }

@@ -7,6 +7,7 @@
  * a whole-module token array was most of the memory, so of the page faults, of a CLI run).
  * Source is untrusted: every byte is checked, positions are reported as line:col (1-based,
  * bytes). */
+#include "codec/codec_hex.h"
 #include "rego/rego_ast.h"
 
 #include <string.h>
@@ -47,20 +48,6 @@ static bool is_ident_start(int c)
     return ay_is_alpha(c) || c == '_';
 }
 
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static void put_utf8(struct ay_buf *b, uint32_t cp)
 {
     if (cp < 0x80) {
@@ -84,7 +71,7 @@ static ay_err read_u4(struct lx *l, uint32_t *out)
 {
     uint32_t v = 0;
     for (size_t i = 0; i < 4; i++) {
-        int h = hexv(peekc(l, i));
+        int h = ay_hex_digit(peekc(l, i));
         if (h < 0) {
             return lfail(l, "invalid \\u escape in string");
         }

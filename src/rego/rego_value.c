@@ -14,6 +14,7 @@
 #include "base/base_buf.h"
 #include "base/base_limits.h"
 #include "base/base_str.h"
+#include "codec/codec_hex.h"
 
 struct ay_val ay_val_undef(void)
 {
@@ -1014,20 +1015,6 @@ static bool jlit(struct jr *r, const char *lit)
     return false;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static bool hex4(struct jr *r, uint32_t *out)
 {
     if (r->n - r->pos < 4) {
@@ -1035,7 +1022,7 @@ static bool hex4(struct jr *r, uint32_t *out)
     }
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval((unsigned char)r->s[r->pos + (size_t)i]);
+        int h = ay_hex_digit((unsigned char)r->s[r->pos + (size_t)i]);
         if (h < 0) {
             return false;
         }

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "base/base_err.h"
+#include "codec/codec_hex.h"
 #include "tee/tee_cca.h"
 
 static const char *const TV_NAMES[AY_TV_COUNT] = {
@@ -81,20 +82,6 @@ json_t *ay_cca_appraisal_json(const struct ay_cca_appraisal *a)
 
 /* ---- the store ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static bool hex_ok(const char *s)
 {
     size_t n = s != NULL ? strlen(s) : 1;
@@ -102,7 +89,7 @@ static bool hex_ok(const char *s)
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (hexval(s[i]) < 0) {
+        if (ay_hex_digit(s[i]) < 0) {
             return false;
         }
     }
@@ -117,7 +104,7 @@ static bool hex_eq(const char *s, struct ay_span b)
         return false;
     }
     for (size_t i = 0; i < b.len; i++) {
-        int v = hexval(s[2 * i]) * 16 + hexval(s[2 * i + 1]);
+        int v = ay_hex_digit(s[2 * i]) * 16 + ay_hex_digit(s[2 * i + 1]);
         if (v != b.ptr[i]) {
             return false;
         }
