@@ -16,7 +16,7 @@ static bool is_url(enum ay_b64 v)
     return v == AY_B64_URL || v == AY_B64_URL_NOPAD || v == AY_B64_URL_ANYPAD;
 }
 
-static int value_of(int c, bool url)
+int ay_b64_value(int c, bool url)
 {
     if (c >= 'A' && c <= 'Z') {
         return c - 'A';
@@ -64,7 +64,7 @@ ay_err ay_b64_decode_to(enum ay_b64 v, const char *s, size_t n, uint8_t *dst, si
     uint32_t acc = 0;
     unsigned bits = 0;
     for (size_t i = 0; i < m; i++) {
-        int x = value_of((unsigned char)s[i], url);
+        int x = ay_b64_value((unsigned char)s[i], url);
         ENSURE(x >= 0, AY_ERR_MALFORMED);
         acc = (acc << 6) | (uint32_t)x;
         bits += 6;

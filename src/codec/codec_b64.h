@@ -5,6 +5,7 @@
 #ifndef AY_CODEC_B64_H
 #define AY_CODEC_B64_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ AY_MUST_USE ay_err ay_b64_decode(enum ay_b64 v, const char *s, size_t n, struct 
 AY_MUST_USE ay_err ay_b64_decode_to(enum ay_b64 v, const char *s, size_t n, uint8_t *dst,
                                     size_t cap, size_t *out_len);
 /* Appends the encoding of n bytes (ANYPAD variants encode with padding). */
+/* The 6-bit value of the base64 character c (base64url alphabet when url), -1 if none. */
+int ay_b64_value(int c, bool url);
 void ay_b64_encode(enum ay_b64 v, const uint8_t *p, size_t n, struct ay_buf *out);
 /* Upper bound of decoded bytes for n characters. */
 size_t ay_b64_decoded_max(size_t n);

@@ -10,30 +10,11 @@
 #include "base/base_buf.h"
 #include "base/base_limits.h"
 #include "base/base_str.h"
+#include "codec/codec_b64.h"
 #include "codec/codec_hex.h"
 #include "rego/rego_bi_util.h"
 
 /* ---- base64 with Go's decoding rules ---- */
-
-static int b64_val(uint8_t c, bool url)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == (url ? '-' : '+')) {
-        return 62;
-    }
-    if (c == (url ? '_' : '/')) {
-        return 63;
-    }
-    return -1;
-}
 
 /* Decodes s (Go base64.Encoding.DecodeString); on failure *bad is the input byte offset Go
  * reports ("illegal base64 data at input byte N"). */
@@ -52,7 +33,7 @@ bool ay_rego_bu_b64_decode(const char *s, size_t n, bool url, bool pad, struct a
         if (c == '=') {
             break;
         }
-        int v = b64_val(c, url);
+        int v = ay_b64_value(c, url);
         if (v < 0) {
             *bad = i;
             return false;
