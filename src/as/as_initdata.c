@@ -87,25 +87,6 @@ static ay_err end_of_line(struct tp *t)
     return bad(t, "unexpected text after a value");
 }
 
-static void put_utf8(struct ay_buf *b, uint32_t cp)
-{
-    if (cp < 0x80) {
-        ay_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        ay_buf_putc(b, (char)(0xC0 | (cp >> 6)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        ay_buf_putc(b, (char)(0xE0 | (cp >> 12)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        ay_buf_putc(b, (char)(0xF0 | (cp >> 18)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
-}
-
 static ay_err escape(struct tp *t, struct ay_buf *out)
 {
     uint8_t e;
@@ -148,7 +129,7 @@ static ay_err escape(struct tp *t, struct ay_buf *out)
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
             return bad(t, "escape is not a Unicode scalar value");
         }
-        put_utf8(out, cp);
+        ay_buf_put_utf8(out, cp);
         return AY_OK;
     }
     default:

@@ -223,3 +223,29 @@ ay_err ay_buf_finish(const struct ay_buf *b)
 {
     return b->err;
 }
+
+void ay_buf_put_utf8(struct ay_buf *b, uint32_t cp)
+{
+    char tmp[4];
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+        cp = 0xFFFD;
+    }
+    if (cp < 0x80) {
+        ay_buf_putc(b, (char)cp);
+    } else if (cp < 0x800) {
+        tmp[0] = (char)(0xC0u | (cp >> 6));
+        tmp[1] = (char)(0x80u | (cp & 0x3Fu));
+        ay_buf_put(b, tmp, 2);
+    } else if (cp < 0x10000) {
+        tmp[0] = (char)(0xE0u | (cp >> 12));
+        tmp[1] = (char)(0x80u | ((cp >> 6) & 0x3Fu));
+        tmp[2] = (char)(0x80u | (cp & 0x3Fu));
+        ay_buf_put(b, tmp, 3);
+    } else {
+        tmp[0] = (char)(0xF0u | (cp >> 18));
+        tmp[1] = (char)(0x80u | ((cp >> 12) & 0x3Fu));
+        tmp[2] = (char)(0x80u | ((cp >> 6) & 0x3Fu));
+        tmp[3] = (char)(0x80u | (cp & 0x3Fu));
+        ay_buf_put(b, tmp, 4);
+    }
+}

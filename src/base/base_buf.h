@@ -27,6 +27,8 @@ void ay_buf_free(struct ay_buf *b);
 void ay_buf_reset(struct ay_buf *b);
 void ay_buf_put(struct ay_buf *b, const void *p, size_t n);
 void ay_buf_putc(struct ay_buf *b, char c);
+/* Appends code point cp as UTF-8; a surrogate or a value past U+10FFFF becomes U+FFFD. */
+void ay_buf_put_utf8(struct ay_buf *b, uint32_t cp);
 void ay_buf_puts(struct ay_buf *b, const char *s);
 void ay_buf_printf(struct ay_buf *b, const char *fmt, ...) AY_PRINTF(2, 3);
 /* Lower-case hex of n bytes. */

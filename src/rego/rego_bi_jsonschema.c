@@ -106,7 +106,7 @@ static void go_str(struct ay_buf *b, const char *s, size_t n)
             if (r == 0x2028 || r == 0x2029) {
                 ay_buf_printf(b, "\\u%04x", (unsigned)r);
             } else {
-                ay_rego_bu_put_rune(b, r);
+                ay_buf_put_utf8(b, r);
             }
             i += w;
             continue;

@@ -160,7 +160,7 @@ static void put_quoted_rune(struct ay_buf *b, uint32_t r, char q)
     } else if (r >= 0x80 && r < 0xA0) {
         ay_buf_printf(b, "\\u%04x", (unsigned)r);
     } else {
-        ay_rego_bu_put_rune(b, r);
+        ay_buf_put_utf8(b, r);
     }
 }
 
@@ -441,7 +441,7 @@ static void format_one(struct ay_buf *b, const struct spec *sp, char verb, const
         case 'c': {
             struct ay_buf t;
             ay_buf_init(&t, NULL, AY_REGO_BI_OUT_MAX);
-            ay_rego_bu_put_rune(&t, (a->i < 0 || a->i > 0x10FFFF) ? 0xFFFD : (uint32_t)a->i);
+            ay_buf_put_utf8(&t, (a->i < 0 || a->i > 0x10FFFF) ? 0xFFFD : (uint32_t)a->i);
             pad_put(b, sp, t.ptr != NULL ? t.ptr : "", t.len, false);
             ay_buf_free(&t);
             return;
@@ -706,13 +706,13 @@ static ay_err bi_sprintf(struct ay_rego_bctx *bc, const struct ay_val *args, siz
         }
         if (argi >= na) {
             ay_buf_puts(&b, "%!");
-            ay_rego_bu_put_rune(&b, verb);
+            ay_buf_put_utf8(&b, verb);
             ay_buf_puts(&b, "(MISSING)");
             continue;
         }
         if (verb >= 0x80) {
             ay_buf_puts(&b, "%!");
-            ay_rego_bu_put_rune(&b, verb);
+            ay_buf_put_utf8(&b, verb);
             ay_buf_putc(&b, '(');
             ay_buf_puts(&b, type_name(&fa[argi]));
             ay_buf_putc(&b, '=');

@@ -189,7 +189,7 @@ static ay_err map_case(struct ay_rego_bctx *bc, const struct ay_val *args, struc
         if (r == 0xFFFD && w == 1) {
             ay_buf_put(&b, s + i, 1); /* Go keeps invalid bytes unchanged in ToUpper/ToLower */
         } else {
-            ay_rego_bu_put_rune(&b, upper ? ay_rego_bu_upper(r) : ay_rego_bu_lower(r));
+            ay_buf_put_utf8(&b, upper ? ay_rego_bu_upper(r) : ay_rego_bu_lower(r));
         }
         i += w;
     }

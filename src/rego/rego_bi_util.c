@@ -128,34 +128,6 @@ uint32_t ay_rego_bu_rune(const char *s, size_t n, size_t *w)
     return r;
 }
 
-void ay_rego_bu_put_rune(struct ay_buf *b, uint32_t r)
-{
-    char tmp[4];
-    if (r >= 0xD800 && r <= 0xDFFF) {
-        r = 0xFFFD;
-    }
-    if (r < 0x80) {
-        ay_buf_putc(b, (char)r);
-    } else if (r < 0x800) {
-        tmp[0] = (char)(0xC0u | (r >> 6));
-        tmp[1] = (char)(0x80u | (r & 0x3Fu));
-        ay_buf_put(b, tmp, 2);
-    } else if (r < 0x10000) {
-        tmp[0] = (char)(0xE0u | (r >> 12));
-        tmp[1] = (char)(0x80u | ((r >> 6) & 0x3Fu));
-        tmp[2] = (char)(0x80u | (r & 0x3Fu));
-        ay_buf_put(b, tmp, 3);
-    } else if (r <= 0x10FFFF) {
-        tmp[0] = (char)(0xF0u | (r >> 18));
-        tmp[1] = (char)(0x80u | ((r >> 12) & 0x3Fu));
-        tmp[2] = (char)(0x80u | ((r >> 6) & 0x3Fu));
-        tmp[3] = (char)(0x80u | (r & 0x3Fu));
-        ay_buf_put(b, tmp, 4);
-    } else {
-        ay_rego_bu_put_rune(b, 0xFFFD);
-    }
-}
-
 size_t ay_rego_bu_rune_count(const char *s, size_t n)
 {
     size_t count = 0;

@@ -43,8 +43,6 @@ AY_MUST_USE ay_err ay_rego_bu_buf_str(struct ay_rego_bctx *bc, const struct ay_b
 
 /* Decodes the rune at s[0..n): width in *w (1 for an invalid byte, which gives U+FFFD). n > 0. */
 uint32_t ay_rego_bu_rune(const char *s, size_t n, size_t *w);
-/* Appends rune r as UTF-8. */
-void ay_rego_bu_put_rune(struct ay_buf *b, uint32_t r);
 /* The number of runes of s (Go's utf8.RuneCountInString). */
 size_t ay_rego_bu_rune_count(const char *s, size_t n);
 

@@ -48,25 +48,6 @@ static bool is_ident_start(int c)
     return ay_is_alpha(c) || c == '_';
 }
 
-static void put_utf8(struct ay_buf *b, uint32_t cp)
-{
-    if (cp < 0x80) {
-        ay_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        ay_buf_putc(b, (char)(0xC0 | (cp >> 6)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        ay_buf_putc(b, (char)(0xE0 | (cp >> 12)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        ay_buf_putc(b, (char)(0xF0 | (cp >> 18)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
-}
-
 static ay_err read_u4(struct lx *l, uint32_t *out)
 {
     uint32_t v = 0;
@@ -118,14 +99,14 @@ static ay_err lex_escape(struct lx *l, struct ay_buf *b)
             if (lo >= 0xDC00 && lo <= 0xDFFF) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             } else {
-                put_utf8(b, 0xFFFD);
+                ay_buf_put_utf8(b, 0xFFFD);
                 cp = lo;
             }
         }
         if (cp >= 0xD800 && cp <= 0xDFFF) {
             cp = 0xFFFD;
         }
-        put_utf8(b, cp);
+        ay_buf_put_utf8(b, cp);
         break;
     }
     default:

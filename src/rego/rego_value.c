@@ -1033,25 +1033,6 @@ static bool hex4(struct jr *r, uint32_t *out)
     return true;
 }
 
-static void put_utf8(struct ay_buf *b, uint32_t cp)
-{
-    if (cp < 0x80) {
-        ay_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        ay_buf_putc(b, (char)(0xC0 | (cp >> 6)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        ay_buf_putc(b, (char)(0xE0 | (cp >> 12)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        ay_buf_putc(b, (char)(0xF0 | (cp >> 18)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
-}
-
 static ay_err jstring(struct jr *r, struct ay_val *out)
 {
     r->pos++; /* opening quote */
@@ -1152,7 +1133,7 @@ static ay_err jstring(struct jr *r, struct ay_val *out)
             } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                 cp = 0xFFFD;
             }
-            put_utf8(&b, cp);
+            ay_buf_put_utf8(&b, cp);
             break;
         }
         default:
