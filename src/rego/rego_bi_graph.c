@@ -9,21 +9,30 @@
 #include "base/base_limits.h"
 #include "rego/rego_bi_util.h"
 
-static ay_err bi_reachable(struct ay_rego_bctx *bc, const struct ay_val *args, size_t nargs,
-                           struct ay_val *out)
+/* The operands of graph.reachable and graph.reachable_paths: an object whose values are arrays,
+ * sets or null (the edges), and an array or set of start nodes. */
+static ay_err graph_args(struct ay_rego_bctx *bc, const struct ay_val *args)
 {
-    (void)nargs;
     TRY(ay_rego_bu_kind(bc, args, 0, AY_V_OBJ));
     if (!ay_rego_bu_is_coll(args[1])) {
         return ay_rego_bi_type_error(bc, 1, "one of {array, set}", args[1]);
     }
-    struct ay_val g = args[0];
+    const struct ay_val g = args[0];
     for (uint32_t k = 0; k < g.len; k++) {
         struct ay_val e = g.u.pairs[k].v;
         if (!ay_rego_bu_is_coll(e) && e.kind != AY_V_NULL) {
             return ay_rego_bi_type_error(bc, 0, "object containing array or set values", e);
         }
     }
+    return AY_OK;
+}
+
+static ay_err bi_reachable(struct ay_rego_bctx *bc, const struct ay_val *args, size_t nargs,
+                           struct ay_val *out)
+{
+    (void)nargs;
+    TRY(graph_args(bc, args));
+    struct ay_val g = args[0];
     struct ay_val_vec queue;
     struct ay_val_vec reached;
     ay_val_vec_init(&queue, bc->arena);
@@ -119,17 +128,8 @@ static ay_err bi_reachable_paths(struct ay_rego_bctx *bc, const struct ay_val *a
                                  struct ay_val *out)
 {
     (void)nargs;
-    TRY(ay_rego_bu_kind(bc, args, 0, AY_V_OBJ));
-    if (!ay_rego_bu_is_coll(args[1])) {
-        return ay_rego_bi_type_error(bc, 1, "one of {array, set}", args[1]);
-    }
+    TRY(graph_args(bc, args));
     struct ay_val g = args[0];
-    for (uint32_t k = 0; k < g.len; k++) {
-        struct ay_val e = g.u.pairs[k].v;
-        if (!ay_rego_bu_is_coll(e) && e.kind != AY_V_NULL) {
-            return ay_rego_bi_type_error(bc, 0, "object containing array or set values", e);
-        }
-    }
     struct paths_walk w = {.bc = bc, .g = g};
     TRY(ay_arena_array(bc->arena, AY_LIMIT_REGO_DEPTH, sizeof *w.path, (void **)&w.path));
     ay_val_vec_init(&w.out, bc->arena);
