@@ -96,16 +96,10 @@ static bool has_pem_prefix(const char *s, size_t n)
     return n >= 10 && memcmp(s, "-----BEGIN", 10) == 0;
 }
 
-/* OPA's getX509CertsFromString: PEM text, or base64 of PEM or DER. */
-static ay_err x509_input(struct ay_rego_bctx *bc, const char *s, size_t n, const uint8_t **p,
-                         size_t *pn, bool *pem)
+/* s decoded as standard base64 (Go's rules), into the builtin arena. */
+static ay_err b64_input(struct ay_rego_bctx *bc, const char *s, size_t n, const uint8_t **p,
+                        size_t *pn)
 {
-    if (has_pem_prefix(s, n)) {
-        *p = (const uint8_t *)s;
-        *pn = n;
-        *pem = true;
-        return AY_OK;
-    }
     struct ay_buf b;
     ay_rego_bu_buf(bc, &b);
     size_t bad;
@@ -115,6 +109,26 @@ static ay_err x509_input(struct ay_rego_bctx *bc, const char *s, size_t n, const
     TRY(ay_buf_finish(&b));
     *p = (const uint8_t *)(b.ptr != NULL ? b.ptr : "");
     *pn = b.len;
+    return AY_OK;
+}
+
+/* PEM text as given, or the base64 of it (OPA's getStringFromInput-style handling). */
+static ay_err pem_input(struct ay_rego_bctx *bc, const char *s, size_t n, const uint8_t **p,
+                        size_t *pn)
+{
+    if (has_pem_prefix(s, n)) {
+        *p = (const uint8_t *)s;
+        *pn = n;
+        return AY_OK;
+    }
+    return b64_input(bc, s, n, p, pn);
+}
+
+/* OPA's getX509CertsFromString: PEM text, or base64 of PEM or DER; *pem says which. */
+static ay_err x509_input(struct ay_rego_bctx *bc, const char *s, size_t n, const uint8_t **p,
+                         size_t *pn, bool *pem)
+{
+    TRY(pem_input(bc, s, n, p, pn));
     *pem = has_pem_prefix((const char *)*p, *pn);
     return AY_OK;
 }
@@ -193,15 +207,7 @@ static ay_err bi_x509_parse_csr(struct ay_rego_bctx *bc, const struct ay_val *ar
     size_t pn = n;
     static const char csr_hdr[] = "-----BEGIN CERTIFICATE REQUEST-----";
     if (n < sizeof csr_hdr - 1 || memcmp(s, csr_hdr, sizeof csr_hdr - 1) != 0) {
-        struct ay_buf b;
-        ay_rego_bu_buf(bc, &b);
-        size_t bad;
-        if (!ay_rego_bu_b64_decode(s, n, false, true, &b, &bad)) {
-            return ay_rego_bi_fail(bc, "illegal base64 data at input byte %zu", bad);
-        }
-        TRY(ay_buf_finish(&b));
-        p = (const uint8_t *)(b.ptr != NULL ? b.ptr : "");
-        pn = b.len;
+        TRY(b64_input(bc, s, n, &p, &pn));
     }
     bool pem = has_pem_prefix((const char *)p, pn);
     if (pem && (pn < sizeof csr_hdr - 1 || memcmp(p, csr_hdr, sizeof csr_hdr - 1) != 0)) {
@@ -216,27 +222,6 @@ static ay_err bi_x509_parse_csr(struct ay_rego_bctx *bc, const struct ay_val *ar
     }
     TRY(ay_buf_finish(&b));
     return json_result(bc, &b, out);
-}
-
-/* PEM text as given, or the base64 of it (OPA's getStringFromInput-style handling). */
-static ay_err pem_input(struct ay_rego_bctx *bc, const char *s, size_t n, const uint8_t **p,
-                        size_t *pn)
-{
-    if (has_pem_prefix(s, n)) {
-        *p = (const uint8_t *)s;
-        *pn = n;
-        return AY_OK;
-    }
-    struct ay_buf b;
-    ay_rego_bu_buf(bc, &b);
-    size_t bad;
-    if (!ay_rego_bu_b64_decode(s, n, false, true, &b, &bad)) {
-        return ay_rego_bi_fail(bc, "illegal base64 data at input byte %zu", bad);
-    }
-    TRY(ay_buf_finish(&b));
-    *p = (const uint8_t *)(b.ptr != NULL ? b.ptr : "");
-    *pn = b.len;
-    return AY_OK;
 }
 
 static ay_err private_keys(struct ay_rego_bctx *bc, const uint8_t *p, size_t pn, bool jwk,
