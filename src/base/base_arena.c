@@ -3,7 +3,9 @@
 #include "base/base_arena.h"
 
 #include <stdalign.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/base_mem.h"
 
@@ -12,8 +14,9 @@
 
 struct chunk {
     struct chunk *next;
-    size_t size; /* usable bytes after the header */
+    size_t size;  /* usable bytes after the header */
     size_t used;
+    size_t ready; /* bytes from data[0] known to be mapped (see prefault) */
     alignas(max_align_t) unsigned char data[];
 };
 
@@ -23,6 +26,31 @@ struct ay_arena {
     size_t cap;
     size_t used; /* bytes handed out */
 };
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+#define PREFAULT_MIN ((size_t)64 * 1024)
+
+/* Maps the pages of c up to `upto` bytes (and up to 64 KiB more) ahead of use with one
+ * madvise call instead of a page fault per page, which costs ~12 µs on the CI machine's VM
+ * against <1 µs per page populated (issue 3: a short-lived `assay policy eval` spent a third
+ * of its time in page faults of its arena). A chunk is filled front to back, so the pages
+ * will be written anyway. Best effort: kernels before 5.14 say EINVAL and pages fault in as
+ * usual. Small chunks are left alone. */
+static void prefault(struct chunk *c, size_t upto)
+{
+    if (c->size < PREFAULT_MIN) {
+        c->ready = c->size;
+        return;
+    }
+    size_t end = upto - c->ready < PREFAULT_MIN ? c->ready + PREFAULT_MIN : upto;
+    end = end < c->size ? end : c->size;
+    uintptr_t lo = (uintptr_t)(c->data + c->ready) & ~(uintptr_t)4095;
+    uintptr_t hi = ((uintptr_t)(c->data + end) + 4095) & ~(uintptr_t)4095;
+    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+    c->ready = end;
+}
 
 void ay_arena_new(size_t cap, struct ay_arena **out)
 {
@@ -100,10 +128,14 @@ ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
         struct chunk *nc = ay_xmalloc(total);
         nc->size = size;
         nc->used = 0;
+        nc->ready = 0;
         nc->next = c;
         a->head = nc;
         a->taken += total;
         c = nc;
+    }
+    if (c->used + need > c->ready) {
+        prefault(c, c->used + need);
     }
     void *p = c->data + c->used;
     c->used += need;

@@ -49,11 +49,32 @@ ay_err ay_str_to_i64(struct ay_str s, int64_t *out)
     return AY_OK;
 }
 
+uint64_t ay_hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    }
+    return h;
+}
+
 bool ay_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        /* ASCII eight bytes at a time: policies and JSON are mostly ASCII. */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, u + i, 8);
+            if ((w & 0x8080808080808080u) != 0) {
+                break;
+            }
+            i += 8;
+        }
+        if (i == n) {
+            break;
+        }
         unsigned char c = u[i];
         if (c < 0x80) {
             i++;

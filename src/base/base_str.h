@@ -48,6 +48,9 @@ static inline int ay_to_lower(int c)
     return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
 }
 
+/* FNV-1a, 64-bit, of n bytes: for hash tables keyed by names or strings. */
+uint64_t ay_hash_bytes(const char *s, size_t n);
+
 /* Strict unsigned decimal: digits only, no sign, no overflow. */
 AY_MUST_USE ay_err ay_str_to_u64(struct ay_str s, uint64_t *out);
 /* Strict signed decimal with optional leading '-'. */

@@ -57,8 +57,31 @@ enum ay_rego_tok_kind {
     AY_TK_TPL_END,
 };
 
+/* The words the parser looks for, recognised once by the lexer (AY_KW_NONE for other names).
+ * NOT..EVERY are the keywords (IF..EVERY only in v1 or with future.keywords). */
+enum ay_rego_kw {
+    AY_KW_NONE = 0,
+    AY_KW_NOT,
+    AY_KW_SOME,
+    AY_KW_WITH,
+    AY_KW_AS,
+    AY_KW_ELSE,
+    AY_KW_DEFAULT,
+    AY_KW_IMPORT,
+    AY_KW_PACKAGE,
+    AY_KW_IF,
+    AY_KW_CONTAINS,
+    AY_KW_IN,
+    AY_KW_EVERY,
+    AY_KW_TRUE,
+    AY_KW_FALSE,
+    AY_KW_NULL,
+    AY_KW_SET,
+};
+
 struct ay_rego_tok {
     uint8_t kind;
+    uint8_t kw; /* enum ay_rego_kw, for AY_TK_IDENT */
     bool nl_before; /* a newline separates it from the previous token */
     bool sp_before; /* whitespace or comment separates it from the previous token */
     uint32_t line;

@@ -10,6 +10,7 @@
 
 #include "base/base_arena.h"
 #include "base/base_limits.h"
+#include "base/base_str.h"
 #include "rego/rego_builtin.h"
 
 struct sym {
@@ -67,10 +68,31 @@ static ay_err cfail(const struct cc *c, uint32_t line, uint32_t col, const char 
     return FAIL(c->diag, AY_ERR_POLICY_COMPILE, "%s:%u:%u: %s", c->modname, line, col, msg);
 }
 
+/* Packages hold many rules (ACI's framework: ~150), and the compiler looks names up in them for
+ * every variable it sees: past KIDX_MIN kids a node gets a hash index. */
+#define KIDX_MIN 8
+
+static size_t kid_hash(const char *name, size_t len)
+{
+    return (size_t)ay_hash_bytes(name, len);
+}
+
 struct ay_rego_node *ay_rego_node_kid(const struct ay_rego_node *n, const char *name, size_t len)
 {
     if (n == NULL) {
         return NULL;
+    }
+    if (n->kidx_cap > 0) {
+        size_t mask = n->kidx_cap - 1;
+        for (size_t i = kid_hash(name, len) & mask;; i = (i + 1) & mask) {
+            struct ay_rego_node *k = n->kidx[i];
+            if (k == NULL) {
+                return NULL;
+            }
+            if (k->name_len == len && memcmp(k->name, name, len) == 0) {
+                return k;
+            }
+        }
     }
     /* Hot in evaluation (every data path step): compare lengths first. */
     for (size_t i = 0; i < n->nkids; i++) {
@@ -80,6 +102,28 @@ struct ay_rego_node *ay_rego_node_kid(const struct ay_rego_node *n, const char *
         }
     }
     return NULL;
+}
+
+/* (Re)builds n's index at twice to four times its kids (load at most one half). */
+static ay_err kidx_build(struct ay_rego_policy *p, struct ay_rego_node *n)
+{
+    size_t cap = 16;
+    while (cap < n->nkids * 2) {
+        cap *= 2;
+    }
+    struct ay_rego_node **idx;
+    TRY(ay_arena_array(p->arena, cap, sizeof *idx, (void **)&idx));
+    for (size_t k = 0; k < n->nkids; k++) {
+        struct ay_rego_node *kid = n->kids[k];
+        size_t i = kid_hash(kid->name, kid->name_len) & (cap - 1);
+        while (idx[i] != NULL) {
+            i = (i + 1) & (cap - 1);
+        }
+        idx[i] = kid;
+    }
+    n->kidx = idx;
+    n->kidx_cap = cap;
+    return AY_OK;
 }
 
 static ay_err node_kid_make(struct ay_rego_policy *p, struct ay_rego_node *n, const char *name,
@@ -104,6 +148,15 @@ static ay_err node_kid_make(struct ay_rego_policy *p, struct ay_rego_node *n, co
         n->kcap = nc;
     }
     n->kids[n->nkids++] = k;
+    if (n->nkids >= KIDX_MIN && n->nkids * 2 > n->kidx_cap) {
+        TRY(kidx_build(p, n));
+    } else if (n->kidx_cap > 0) {
+        size_t i = kid_hash(k->name, k->name_len) & (n->kidx_cap - 1);
+        while (n->kidx[i] != NULL) {
+            i = (i + 1) & (n->kidx_cap - 1);
+        }
+        n->kidx[i] = k;
+    }
     *out = k;
     return AY_OK;
 }

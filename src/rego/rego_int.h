@@ -22,9 +22,11 @@ struct ay_rego_node {
     const char *name;
     size_t name_len;
     struct ay_rego_node *parent;
-    struct ay_rego_node **kids;
+    struct ay_rego_node **kids; /* in insertion order */
     size_t nkids;
     size_t kcap;
+    struct ay_rego_node **kidx; /* open-addressed index of kids by name once there are many */
+    size_t kidx_cap;            /* a power of two, or 0 */
     struct ay_rego_rule **rules; /* the definitions (not default) */
     size_t nrules;
     size_t rcap;

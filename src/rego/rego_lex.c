@@ -48,6 +48,21 @@ static bool is_ident_start(int c)
     return ay_is_alpha(c) || c == '_';
 }
 
+/* Bytes that continue a name ([A-Za-z0-9_]), as a table: the lexer's innermost loop. */
+static const bool ident_byte[256] = {
+    ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true, ['5'] = true,
+    ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true, ['_'] = true, ['a'] = true,
+    ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true, ['g'] = true,
+    ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true, ['m'] = true,
+    ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true, ['s'] = true,
+    ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true, ['y'] = true,
+    ['z'] = true, ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true,
+    ['F'] = true, ['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true,
+    ['L'] = true, ['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true, ['Q'] = true,
+    ['R'] = true, ['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true, ['W'] = true,
+    ['X'] = true, ['Y'] = true, ['Z'] = true,
+};
+
 static ay_err read_u4(struct lx *l, uint32_t *out)
 {
     uint32_t v = 0;
@@ -273,18 +288,68 @@ static ay_err lex_number(struct lx *l, struct ay_rego_tok *t)
     return AY_OK;
 }
 
-static const struct {
-    const char *text;
-    uint8_t kind;
-} ops[] = {
-    {":=", AY_TK_ASSIGN}, {"==", AY_TK_EQ},      {"!=", AY_TK_NEQ},   {"<=", AY_TK_LTE},
-    {">=", AY_TK_GTE},    {"{", AY_TK_LBRACE},   {"}", AY_TK_RBRACE}, {"[", AY_TK_LBRACK},
-    {"]", AY_TK_RBRACK},  {"(", AY_TK_LPAREN},   {")", AY_TK_RPAREN}, {".", AY_TK_DOT},
-    {",", AY_TK_COMMA},   {";", AY_TK_SEMI},     {":", AY_TK_COLON},  {"=", AY_TK_UNIFY},
-    {"<", AY_TK_LT},      {">", AY_TK_GT},       {"+", AY_TK_PLUS},   {"-", AY_TK_MINUS},
-    {"*", AY_TK_STAR},    {"/", AY_TK_SLASH},    {"%", AY_TK_PERCENT}, {"&", AY_TK_AMP},
-    {"|", AY_TK_BAR},
-};
+/* `two` when c2 is '=' (a two-byte operator such as :=), else `one`. */
+static uint8_t eq_next(int c2, uint8_t two, uint8_t one, size_t *len)
+{
+    if (c2 == '=') {
+        *len = 2;
+        return two;
+    }
+    return one;
+}
+
+/* The operator or punctuation starting with c (c2 the next byte, -1 past the end), and its
+ * length; AY_TK_EOF when none starts with c. */
+static uint8_t op_kind(int c, int c2, size_t *len)
+{
+    *len = 1;
+    switch (c) {
+    case ':':
+        return eq_next(c2, AY_TK_ASSIGN, AY_TK_COLON, len);
+    case '=':
+        return eq_next(c2, AY_TK_EQ, AY_TK_UNIFY, len);
+    case '!':
+        return eq_next(c2, AY_TK_NEQ, AY_TK_EOF, len);
+    case '<':
+        return eq_next(c2, AY_TK_LTE, AY_TK_LT, len);
+    case '>':
+        return eq_next(c2, AY_TK_GTE, AY_TK_GT, len);
+    case '{':
+        return AY_TK_LBRACE;
+    case '}':
+        return AY_TK_RBRACE;
+    case '[':
+        return AY_TK_LBRACK;
+    case ']':
+        return AY_TK_RBRACK;
+    case '(':
+        return AY_TK_LPAREN;
+    case ')':
+        return AY_TK_RPAREN;
+    case '.':
+        return AY_TK_DOT;
+    case ',':
+        return AY_TK_COMMA;
+    case ';':
+        return AY_TK_SEMI;
+    case '+':
+        return AY_TK_PLUS;
+    case '-':
+        return AY_TK_MINUS;
+    case '*':
+        return AY_TK_STAR;
+    case '/':
+        return AY_TK_SLASH;
+    case '%':
+        return AY_TK_PERCENT;
+    case '&':
+        return AY_TK_AMP;
+    case '|':
+        return AY_TK_BAR;
+    default:
+        return AY_TK_EOF;
+    }
+}
 
 /* ---- the lexer: tokens on demand ---- */
 
@@ -318,6 +383,48 @@ struct ay_rego_lexer {
     size_t cnt; /* tokens lexed */
     struct ay_rego_tok eof;
 };
+
+/* The parser's words (AY_KW_NONE for other names): most names are longer than 8 bytes or
+ * differ in their first byte, so they cost a switch. */
+static uint8_t keyword(const char *s, size_t n)
+{
+    static const struct {
+        const char *w;
+        uint8_t kw;
+    } words[] = {
+        {"as", AY_KW_AS},           {"if", AY_KW_IF},           {"in", AY_KW_IN},
+        {"not", AY_KW_NOT},         {"set", AY_KW_SET},         {"some", AY_KW_SOME},
+        {"with", AY_KW_WITH},       {"else", AY_KW_ELSE},       {"true", AY_KW_TRUE},
+        {"null", AY_KW_NULL},       {"every", AY_KW_EVERY},     {"false", AY_KW_FALSE},
+        {"import", AY_KW_IMPORT},   {"default", AY_KW_DEFAULT}, {"package", AY_KW_PACKAGE},
+        {"contains", AY_KW_CONTAINS},
+    };
+    if (n < 2 || n > 8) {
+        return AY_KW_NONE;
+    }
+    switch (s[0]) {
+    case 'a':
+    case 'c':
+    case 'd':
+    case 'e':
+    case 'f':
+    case 'i':
+    case 'n':
+    case 'p':
+    case 's':
+    case 't':
+    case 'w':
+        break;
+    default:
+        return AY_KW_NONE;
+    }
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (words[i].w[0] == s[0] && strlen(words[i].w) == n && memcmp(words[i].w, s, n) == 0) {
+            return words[i].kw;
+        }
+    }
+    return AY_KW_NONE;
+}
 
 /* One token into *t (whitespace and comments skipped). */
 static ay_err lex_one(struct ay_rego_lexer *L, struct ay_rego_tok *t)
@@ -358,14 +465,17 @@ static ay_err lex_one(struct ay_rego_lexer *L, struct ay_rego_tok *t)
             continue;
         }
         if (c == ' ' || c == '\t' || c == '\r') {
-            l->pos++;
+            size_t i = l->pos + 1;
+            while (i < l->n && (l->s[i] == ' ' || l->s[i] == '\t' || l->s[i] == '\r')) {
+                i++;
+            }
+            l->pos = i;
             L->sp = true;
             continue;
         }
         if (c == '#') {
-            while (peekc(l, 0) >= 0 && peekc(l, 0) != '\n') {
-                l->pos++;
-            }
+            const char *nl = memchr(l->s + l->pos, '\n', l->n - l->pos);
+            l->pos = nl != NULL ? (size_t)(nl - l->s) : l->n;
             L->sp = true;
             continue;
         }
@@ -386,10 +496,13 @@ static ay_err lex_one(struct ay_rego_lexer *L, struct ay_rego_tok *t)
             return AY_OK;
         }
         if (is_ident_start(c)) {
-            while (is_ident_start(peekc(l, 0)) || ay_is_digit(peekc(l, 0))) {
-                l->pos++;
+            size_t i = l->pos + 1;
+            while (i < l->n && ident_byte[(unsigned char)l->s[i]]) {
+                i++;
             }
+            l->pos = i;
             t->kind = AY_TK_IDENT;
+            t->kw = keyword(t->text, l->pos - start);
         } else if (ay_is_digit(c)) {
             TRY(lex_number(l, t));
         } else if (c == '$' && (peekc(l, 1) == '"' || peekc(l, 1) == '`')) {
@@ -411,19 +524,12 @@ static ay_err lex_one(struct ay_rego_lexer *L, struct ay_rego_tok *t)
         } else if (c == '`') {
             TRY(lex_raw(l, t));
         } else {
-            bool found = false;
-            for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-                size_t ol = ops[i].text[1] != '\0' ? 2 : 1;
-                if (l->n - l->pos >= ol && memcmp(l->s + l->pos, ops[i].text, ol) == 0) {
-                    t->kind = ops[i].kind;
-                    l->pos += ol;
-                    found = true;
-                    break;
-                }
-            }
-            if (!found) {
+            size_t ol;
+            t->kind = op_kind(c, peekc(l, 1), &ol);
+            if (t->kind == AY_TK_EOF) {
                 return lfail(l, "illegal token");
             }
+            l->pos += ol;
             if (L->ntpl > 0 && t->kind == AY_TK_LBRACE) {
                 L->tpl[L->ntpl - 1].depth++;
             } else if (L->ntpl > 0 && t->kind == AY_TK_RBRACE) {

@@ -16,7 +16,8 @@ struct ps {
     struct ay_arena *a;
     const char *name;
     struct ay_rego_lexer *lx;
-    size_t i; /* the current token */
+    size_t i;                     /* the current token */
+    const struct ay_rego_tok *tok; /* token i (seek keeps it so: the parser asks for it often) */
     struct ay_diag *diag;
     size_t depth;
     bool v0;
@@ -26,7 +27,14 @@ struct ps {
 
 static const struct ay_rego_tok *cur(const struct ps *p)
 {
-    return ay_rego_lexer_at(p->lx, p->i);
+    return p->tok;
+}
+
+/* Makes token i current (tokens stay where they are until the rule is done). */
+static void seek(struct ps *p, size_t i)
+{
+    p->i = i;
+    p->tok = ay_rego_lexer_at(p->lx, i);
 }
 
 /* Past the end: the EOF token. */
@@ -39,7 +47,7 @@ static const struct ay_rego_tok *peek_at(const struct ps *p, size_t k)
 static void adv(struct ps *p)
 {
     if (cur(p)->kind != AY_TK_EOF) {
-        p->i++;
+        seek(p, p->i + 1);
     }
 }
 
@@ -55,19 +63,18 @@ static ay_err perr(const struct ps *p, const char *what)
                 t->col, what, l, t->text);
 }
 
-static bool is_ident(const struct ay_rego_tok *t, const char *s)
+static bool is_ident(const struct ay_rego_tok *t, enum ay_rego_kw w)
 {
-    size_t n = strlen(s);
-    return t->kind == AY_TK_IDENT && t->len == n && memcmp(t->text, s, n) == 0;
+    return t->kind == AY_TK_IDENT && t->kw == w;
 }
 
-static bool is_kw(const struct ps *p, const struct ay_rego_tok *t, const char *s)
+/* if, contains, in and every are keywords in v1 and with future.keywords, names otherwise. */
+static bool is_kw(const struct ps *p, const struct ay_rego_tok *t, enum ay_rego_kw w)
 {
-    if (!p->kw && (strcmp(s, "if") == 0 || strcmp(s, "contains") == 0 || strcmp(s, "in") == 0 ||
-                   strcmp(s, "every") == 0)) {
+    if (!p->kw && w >= AY_KW_IF && w <= AY_KW_EVERY) {
         return false;
     }
-    return is_ident(t, s);
+    return is_ident(t, w);
 }
 
 static bool accept(struct ps *p, uint8_t kind)
@@ -415,14 +422,8 @@ static ay_err parse_suffixes(struct ps *p, struct ay_rego_term **io)
 
 static bool is_reserved(const struct ps *p, const struct ay_rego_tok *t)
 {
-    static const char *const kws[] = {"not",    "some", "with",    "as",     "else", "default",
-                                      "import", "package", "if",   "contains", "in", "every"};
-    for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++) {
-        if (is_kw(p, t, kws[i])) {
-            return true;
-        }
-    }
-    return false;
+    return t->kind == AY_TK_IDENT && t->kw >= AY_KW_NOT && t->kw <= AY_KW_EVERY &&
+           is_kw(p, t, (enum ay_rego_kw)t->kw);
 }
 
 /* A keyword directly followed by '(' '.' or '[' is a name: the builtin `contains(s, t)` and
@@ -442,7 +443,7 @@ static bool kw_as_name(const struct ps *p)
     if (n->sp_before) {
         return false;
     }
-    if (is_ident(t, "not") || is_ident(t, "some") || is_ident(t, "every")) {
+    if (is_ident(t, AY_KW_NOT) || is_ident(t, AY_KW_SOME) || is_ident(t, AY_KW_EVERY)) {
         return n->kind == AY_TK_DOT;
     }
     return n->kind == AY_TK_LPAREN || n->kind == AY_TK_DOT || n->kind == AY_TK_LBRACK;
@@ -564,15 +565,15 @@ static ay_err parse_primary(struct ps *p, struct ay_rego_term **out)
         return AY_OK;
     }
     case AY_TK_IDENT:
-        if ((is_ident(t, "true") || is_ident(t, "false")) && !dot_next(p)) {
+        if ((is_ident(t, AY_KW_TRUE) || is_ident(t, AY_KW_FALSE)) && !dot_next(p)) {
             TRY(new_term(p, AY_RT_VAL, t, &r));
-            r->val = ay_val_bool(is_ident(t, "true"));
+            r->val = ay_val_bool(is_ident(t, AY_KW_TRUE));
             adv(p);
-        } else if (is_ident(t, "null") && !dot_next(p)) {
+        } else if (is_ident(t, AY_KW_NULL) && !dot_next(p)) {
             TRY(new_term(p, AY_RT_VAL, t, &r));
             r->val = ay_val_null();
             adv(p);
-        } else if (is_ident(t, "set") && peek_at(p, 1)->kind == AY_TK_LPAREN &&
+        } else if (is_ident(t, AY_KW_SET) && peek_at(p, 1)->kind == AY_TK_LPAREN &&
                    peek_at(p, 2)->kind == AY_TK_RPAREN) {
             TRY(new_term(p, AY_RT_SET, t, &r));
             adv(p);
@@ -710,7 +711,7 @@ static ay_err parse_rel(struct ps *p, struct ay_rego_term **out)
 static ay_err elem_tail(struct ps *p, struct ay_rego_term **io)
 {
     TRY(rel_tail(p, io));
-    while (is_kw(p, cur(p), "in") && !cur(p)->nl_before) {
+    while (is_kw(p, cur(p), AY_KW_IN) && !cur(p)->nl_before) {
         const struct ay_rego_tok *op = cur(p);
         adv(p);
         struct ay_rego_term *r;
@@ -731,7 +732,7 @@ static ay_err parse_in_ex(struct ps *p, bool with_key, struct ay_rego_term **out
         size_t save = p->i;
         adv(p);
         struct ay_rego_term *v = NULL;
-        if (parse_rel(p, &v) == AY_OK && is_kw(p, cur(p), "in") && !cur(p)->nl_before) {
+        if (parse_rel(p, &v) == AY_OK && is_kw(p, cur(p), AY_KW_IN) && !cur(p)->nl_before) {
             const struct ay_rego_tok *op = cur(p);
             adv(p);
             struct ay_rego_term *c;
@@ -747,11 +748,11 @@ static ay_err parse_in_ex(struct ps *p, bool with_key, struct ay_rego_term **out
             call->n = 3;
             l = call;
         } else {
-            p->i = save;
+            seek(p, save);
             ay_diag_clear(p->diag);
         }
     }
-    while (is_kw(p, cur(p), "in") && !cur(p)->nl_before) {
+    while (is_kw(p, cur(p), AY_KW_IN) && !cur(p)->nl_before) {
         const struct ay_rego_tok *op = cur(p);
         adv(p);
         struct ay_rego_term *r;
@@ -803,7 +804,7 @@ static ay_err parse_some(struct ps *p, struct ay_rego_expr **out)
         adv(p);
     }
     struct ay_rego_expr *e;
-    if (is_kw(p, cur(p), "in")) {
+    if (is_kw(p, cur(p), AY_KW_IN)) {
         adv(p);
         if (l.n > 2) {
             return perr(p, "some: at most key and value before 'in'");
@@ -822,7 +823,7 @@ static ay_err parse_some(struct ps *p, struct ay_rego_expr **out)
     for (size_t i = 0; i < l.n; i++) {
         struct ay_rego_term *x = l.v[i];
         if (x->kind != AY_RT_VAR) {
-            p->i--;
+            seek(p, p->i - 1);
             return perr(p, "expected variables after 'some'");
         }
     }
@@ -847,7 +848,7 @@ static ay_err parse_every(struct ps *p, struct ay_rego_expr **out)
     } else {
         e->b = x;
     }
-    if (!is_kw(p, cur(p), "in")) {
+    if (!is_kw(p, cur(p), AY_KW_IN)) {
         return perr(p, "expected 'in' after every variables");
     }
     adv(p);
@@ -882,11 +883,11 @@ static ay_err parse_literal(struct ps *p, struct ay_rego_expr **out)
     TRY(enter(p));
     const struct ay_rego_tok *at = cur(p);
     struct ay_rego_expr *e;
-    if (is_ident(at, "some") && !dot_next(p)) {
+    if (is_ident(at, AY_KW_SOME) && !dot_next(p)) {
         TRY(parse_some(p, &e));
-    } else if (is_kw(p, at, "every") && !dot_next(p)) {
+    } else if (is_kw(p, at, AY_KW_EVERY) && !dot_next(p)) {
         TRY(parse_every(p, &e));
-    } else if (is_ident(at, "not") && !dot_next(p)) {
+    } else if (is_ident(at, AY_KW_NOT) && !dot_next(p)) {
         adv(p);
         TRY(new_expr(p, AY_RE_NOT, at, &e));
         TRY(parse_expr(p, &e->sub));
@@ -894,12 +895,12 @@ static ay_err parse_literal(struct ps *p, struct ay_rego_expr **out)
         TRY(parse_expr(p, &e));
     }
     struct plist w = {0};
-    while (is_ident(cur(p), "with") && !dot_next(p)) {
+    while (is_ident(cur(p), AY_KW_WITH) && !dot_next(p)) {
         adv(p);
         struct ay_rego_with *wi;
         TRY(ay_arena_alloc(p->a, sizeof *wi, (void **)&wi));
         TRY(parse_rel(p, &wi->target));
-        if (!is_ident(cur(p), "as")) {
+        if (!is_ident(cur(p), AY_KW_AS)) {
             return perr(p, "expected 'as' after with target");
         }
         adv(p);
@@ -1002,7 +1003,7 @@ static ay_err parse_path(struct ps *p, struct slist *l)
 
 static ay_err parse_rule_body(struct ps *p, struct ay_rego_body **out)
 {
-    if (is_kw(p, cur(p), "if") && !dot_next(p)) {
+    if (is_kw(p, cur(p), AY_KW_IF) && !dot_next(p)) {
         adv(p);
         if (cur(p)->kind == AY_TK_LBRACE) {
             /* `if {` starts a body, not an object or set literal; unless it cannot be one
@@ -1015,7 +1016,7 @@ static ay_err parse_rule_body(struct ps *p, struct ay_rego_body **out)
                 return e;
             }
             struct ay_diag first = *p->diag;
-            p->i = save;
+            seek(p, save);
             p->depth = save_depth;
             ay_diag_clear(p->diag);
             struct ay_rego_expr *x;
@@ -1060,7 +1061,7 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
     r->line = at->line;
     r->col = at->col;
     r->mod = m;
-    if (is_ident(at, "default") && !dot_next(p)) {
+    if (is_ident(at, AY_KW_DEFAULT) && !dot_next(p)) {
         r->is_default = true;
         adv(p);
     }
@@ -1131,7 +1132,7 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
     } else if (r->key != NULL) {
         r->kind = AY_RR_OBJ;
     }
-    if (is_kw(p, cur(p), "contains") && r->key != NULL && r->kind != AY_RR_FUNC) {
+    if (is_kw(p, cur(p), AY_KW_CONTAINS) && r->key != NULL && r->kind != AY_RR_FUNC) {
         /* p[x] contains v, p.a[x].b contains v: a set at a dynamic path. */
         adv(p);
         if (r->kind == AY_RR_OBJ) {
@@ -1145,7 +1146,7 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
         r->kind = AY_RR_GEN;
         r->set_leaf = true;
         TRY(parse_in(p, &r->value));
-    } else if (is_kw(p, cur(p), "contains")) {
+    } else if (is_kw(p, cur(p), AY_KW_CONTAINS)) {
         if (r->key != NULL || r->kind == AY_RR_FUNC) {
             return perr(p, "unsupported rule head: contains after a key");
         }
@@ -1171,7 +1172,7 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
     TRY(parse_rule_body(p, &r->body));
     /* else chain */
     struct ay_rego_rule *last = r;
-    while (is_ident(cur(p), "else") && !dot_next(p)) {
+    while (is_ident(cur(p), AY_KW_ELSE) && !dot_next(p)) {
         if (r->kind != AY_RR_COMPLETE && r->kind != AY_RR_FUNC) {
             return perr(p, "else is only allowed on complete rules and functions");
         }
@@ -1230,7 +1231,7 @@ static ay_err parse_import(struct ps *p, struct ay_rego_module *m, struct plist 
     im->alias = path.v[path.n - 1];
     im->line = at->line;
     im->col = at->col;
-    if (is_ident(cur(p), "as")) {
+    if (is_ident(cur(p), AY_KW_AS)) {
         adv(p);
         if (cur(p)->kind != AY_TK_IDENT) {
             return perr(p, "expected a name after 'as'");
@@ -1251,7 +1252,7 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
     TRY(ay_arena_alloc(a, sizeof *m, (void **)&m));
     m->name = name;
     m->v0 = v0;
-    if (!is_ident(cur(&p), "package")) {
+    if (!is_ident(cur(&p), AY_KW_PACKAGE)) {
         return perr(&p, "expected package declaration");
     }
     adv(&p);
@@ -1260,12 +1261,12 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
     m->pkg = pkg.v;
     m->npkg = pkg.n;
     struct plist imps = {0};
-    while (is_ident(cur(&p), "import") && !dot_next(&p)) {
+    while (is_ident(cur(&p), AY_KW_IMPORT) && !dot_next(&p)) {
         TRY(parse_import(&p, m, &imps));
     }
     struct plist rules = {0};
     while (cur(&p)->kind != AY_TK_EOF) {
-        if (is_ident(cur(&p), "import") && !dot_next(&p)) {
+        if (is_ident(cur(&p), AY_KW_IMPORT) && !dot_next(&p)) {
             return perr(&p, "imports must come before rules");
         }
         /* No token of an earlier rule is looked at again. */
@@ -1298,8 +1299,9 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
 ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *src, size_t n,
                             bool v0, struct ay_diag *diag, struct ay_rego_module **out)
 {
-    struct ps p = {a, name, NULL, 0, diag, 0, v0, !v0, 0};
+    struct ps p = {.a = a, .name = name, .diag = diag, .v0 = v0, .kw = !v0};
     TRY(ay_rego_lexer_new(a, name, src, n, diag, &p.lx));
+    seek(&p, 0);
     ay_err e = parse_module_toks(&p, out);
     ay_err le = ay_rego_lexer_error(p.lx, diag);
     ay_rego_lexer_free(p.lx);
@@ -1309,8 +1311,9 @@ ay_err ay_rego_parse_module(struct ay_arena *a, const char *name, const char *sr
 ay_err ay_rego_parse_query(struct ay_arena *a, const char *src, size_t n, struct ay_diag *diag,
                            struct ay_rego_body **out)
 {
-    struct ps p = {a, "query", NULL, 0, diag, 0, false, true, 0};
+    struct ps p = {.a = a, .name = "query", .diag = diag, .kw = true};
     TRY(ay_rego_lexer_new(a, "query", src, n, diag, &p.lx));
+    seek(&p, 0);
     ay_err e = parse_body_until(&p, AY_TK_EOF, out);
     ay_err le = ay_rego_lexer_error(p.lx, diag);
     ay_rego_lexer_free(p.lx);

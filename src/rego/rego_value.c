@@ -343,11 +343,7 @@ uint64_t ay_val_hash(struct ay_val v)
         return mix(h, bits);
     }
     case AY_V_STR: {
-        uint64_t x = 1469598103934665603ULL;
-        for (uint32_t i = 0; i < v.len; i++) {
-            x = (x ^ (unsigned char)v.u.s[i]) * 1099511628211ULL;
-        }
-        return mix(h, x);
+        return mix(h, ay_hash_bytes(v.u.s, v.len));
     }
     case AY_V_ARR:
     case AY_V_SET:
