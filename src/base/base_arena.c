@@ -90,6 +90,7 @@ void ay_arena_reset(struct ay_arena *a)
     a->taken = 0;
     a->used = 0;
     if (keep != NULL) {
+        memset(keep->data, 0, keep->used);
         keep->used = 0;
         a->taken = sizeof *keep + keep->size;
     }
@@ -125,7 +126,8 @@ ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
             total = sizeof *c + size;
             ENSURE(a->cap - a->taken >= total && a->taken <= a->cap, AY_ERR_LIMIT);
         }
-        struct chunk *nc = ay_xmalloc(total);
+        /* Zeroed once here (calloc skips it for fresh pages) rather than at every alloc. */
+        struct chunk *nc = ay_xcalloc(1, total);
         nc->size = size;
         nc->used = 0;
         nc->ready = 0;
@@ -140,8 +142,7 @@ ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
     void *p = c->data + c->used;
     c->used += need;
     a->used += need;
-    memset(p, 0, n);
-    *out = p;
+    *out = p; /* zero: chunks start zeroed and ay_arena_reset zeroes what it keeps */
     return AY_OK;
 }
 
