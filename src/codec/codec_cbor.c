@@ -2,7 +2,8 @@
 /* Bounded CBOR decoding over libcbor 0.8 (CCA-KBS.md section 5). A streaming pre-pass with
  * libcbor's own callback decoder bounds nesting and element counts before cbor_load builds
  * the tree: cbor_load allocates every container up front from its declared size and
- * cbor_decref recurses, so both must be bounded by us. */
+ * cbor_decref recurses, so both must be bounded by us. libcbor itself is reached through the
+ * table of codec_cbor_lib.h (loaded on first use); every entry point gets it first. */
 #include "codec/codec_cbor.h"
 
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "base/base_arena.h"
 #include "base/base_limits.h"
+#include "codec/codec_cbor_lib.h"
 
 /* The pre-pass state: a stack of "items still expected" per open container. */
 struct scan {
@@ -147,9 +149,9 @@ static void cb_bool(void *c, bool v)
     item_done(c);
 }
 
-static struct cbor_callbacks scan_callbacks(void)
+static struct cbor_callbacks scan_callbacks(const struct ay_cbor_lib *lib)
 {
-    struct cbor_callbacks cb = cbor_empty_callbacks;
+    struct cbor_callbacks cb = *lib->empty_callbacks;
     cb.uint8 = cb_u8;
     cb.uint16 = cb_u16;
     cb.uint32 = cb_u32;
@@ -179,7 +181,9 @@ static struct cbor_callbacks scan_callbacks(void)
 
 ay_err ay_cbor_check(struct ay_diag *d, const char *what, struct ay_span in)
 {
-    const struct cbor_callbacks cb = scan_callbacks();
+    const struct ay_cbor_lib *lib = NULL;
+    TRY(ay_cbor_lib_get(d, &lib));
+    const struct cbor_callbacks cb = scan_callbacks(lib);
     struct scan s;
     memset(&s, 0, sizeof s);
     struct ay_cur c;
@@ -192,7 +196,7 @@ ay_err ay_cbor_check(struct ay_diag *d, const char *what, struct ay_span in)
         }
         /* Counts declared by this head are bounded by the bytes after it. */
         s.bytes_left = rest.len - 1;
-        struct cbor_decoder_result r = cbor_stream_decode(rest.ptr, rest.len, &cb, &s);
+        struct cbor_decoder_result r = lib->stream_decode(rest.ptr, rest.len, &cb, &s);
         if (r.status == CBOR_DECODER_NEDATA) {
             return FAIL(d, AY_ERR_TRUNCATED, "%s: CBOR item truncated at offset %zu", what,
                         ay_cur_pos(&c));
@@ -216,20 +220,21 @@ ay_err ay_cbor_check(struct ay_diag *d, const char *what, struct ay_span in)
 }
 
 /* Loads an item already checked by ay_cbor_check. */
-static ay_err load(struct ay_diag *d, const char *what, struct ay_span in, cbor_item_t **out)
+static ay_err load(const struct ay_cbor_lib *lib, struct ay_diag *d, const char *what,
+                   struct ay_span in, cbor_item_t **out)
 {
     struct cbor_load_result r;
-    cbor_item_t *it = cbor_load(in.ptr, in.len, &r);
+    cbor_item_t *it = lib->load(in.ptr, in.len, &r);
     if (it == NULL || r.error.code != CBOR_ERR_NONE) {
         if (it != NULL) {
-            cbor_decref(&it);
+            lib->decref(&it);
         }
         return FAIL(d, r.error.code == CBOR_ERR_MEMERROR ? AY_ERR_LIMIT : AY_ERR_MALFORMED,
                     "%s: CBOR does not decode (libcbor error %d at offset %zu)", what,
                     (int)r.error.code, r.error.position);
     }
     if (r.read != in.len) {
-        cbor_decref(&it);
+        lib->decref(&it);
         return FAIL(d, AY_ERR_MALFORMED, "%s: trailing bytes after the CBOR item", what);
     }
     *out = it;
@@ -238,6 +243,8 @@ static ay_err load(struct ay_diag *d, const char *what, struct ay_span in, cbor_
 
 ay_err ay_cbor_decode(struct ay_diag *d, const char *what, struct ay_span in, cbor_item_t **out)
 {
+    const struct ay_cbor_lib *lib = NULL;
+    TRY(ay_cbor_lib_get(d, &lib));
     struct ay_cur c;
     ay_cur_init(&c, in);
     int head = ay_cur_peek(&c);
@@ -248,9 +255,9 @@ ay_err ay_cbor_decode(struct ay_diag *d, const char *what, struct ay_span in, cb
         struct ay_span inner = ay_cur_rest(&c);
         TRY(ay_cbor_check(d, what, inner));
         cbor_item_t *content = NULL;
-        TRY(load(d, what, inner, &content));
-        cbor_item_t *tagged = cbor_build_tag((uint64_t)(head - 0xC0), content);
-        cbor_decref(&content);
+        TRY(load(lib, d, what, inner, &content));
+        cbor_item_t *tagged = lib->build_tag((uint64_t)(head - 0xC0), content);
+        lib->decref(&content);
         if (tagged == NULL) {
             return FAIL(d, AY_ERR_INTERNAL, "%s: cannot build a CBOR tag", what);
         }
@@ -258,29 +265,47 @@ ay_err ay_cbor_decode(struct ay_diag *d, const char *what, struct ay_span in, cb
         return AY_OK;
     }
     TRY(ay_cbor_check(d, what, in));
-    return load(d, what, in, out);
+    return load(lib, d, what, in, out);
 }
 
+void ay_cbor_free(cbor_item_t *it)
+{
+    if (it == NULL) {
+        return; /* without loading libcbor: cleanup paths free items never decoded */
+    }
+    /* An item exists only if libcbor was loaded (lib is then never NULL). */
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    if (lib != NULL) {
+        lib->decref(&it);
+    }
+}
+
+/* The accessors below run on items that exist, so libcbor is loaded; they still check rather
+ * than ever call through a NULL table. */
 ay_err ay_cbor_uint(const cbor_item_t *it, uint64_t *out)
 {
-    ENSURE(it != NULL && cbor_isa_uint(it), AY_ERR_MALFORMED);
-    *out = cbor_get_int(it);
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    ENSURE(lib != NULL, AY_ERR_LIBRARY);
+    ENSURE(it != NULL && lib->isa_uint(it), AY_ERR_MALFORMED);
+    *out = lib->get_int(it);
     return AY_OK;
 }
 
 ay_err ay_cbor_int(const cbor_item_t *it, int64_t *out)
 {
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    ENSURE(lib != NULL, AY_ERR_LIBRARY);
     ENSURE(it != NULL, AY_ERR_MALFORMED);
     uint64_t v;
-    if (cbor_isa_uint(it)) {
-        v = cbor_get_int(it);
+    if (lib->isa_uint(it)) {
+        v = lib->get_int(it);
         ENSURE(v <= (uint64_t)INT64_MAX, AY_ERR_MALFORMED);
         *out = (int64_t)v;
         return AY_OK;
     }
-    ENSURE(cbor_isa_negint(it), AY_ERR_MALFORMED);
+    ENSURE(lib->isa_negint(it), AY_ERR_MALFORMED);
     /* A negative integer encodes -1 - v (RFC 8949 section 3.1, major type 1). */
-    v = cbor_get_int(it);
+    v = lib->get_int(it);
     ENSURE(v <= (uint64_t)INT64_MAX, AY_ERR_MALFORMED);
     *out = -1 - (int64_t)v;
     return AY_OK;
@@ -288,48 +313,86 @@ ay_err ay_cbor_int(const cbor_item_t *it, int64_t *out)
 
 ay_err ay_cbor_bstr(const cbor_item_t *it, struct ay_span *out)
 {
-    ENSURE(it != NULL && cbor_isa_bytestring(it) && cbor_bytestring_is_definite(it),
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    ENSURE(lib != NULL, AY_ERR_LIBRARY);
+    ENSURE(it != NULL && lib->isa_bytestring(it) && lib->bytestring_is_definite(it),
            AY_ERR_MALFORMED);
-    *out = ay_span_of(cbor_bytestring_handle(it), cbor_bytestring_length(it));
+    *out = ay_span_of(lib->bytestring_handle(it), lib->bytestring_length(it));
     return AY_OK;
 }
 
 ay_err ay_cbor_tstr(const cbor_item_t *it, struct ay_span *out)
 {
-    ENSURE(it != NULL && cbor_isa_string(it) && cbor_string_is_definite(it), AY_ERR_MALFORMED);
-    *out = ay_span_of(cbor_string_handle(it), cbor_string_length(it));
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    ENSURE(lib != NULL, AY_ERR_LIBRARY);
+    ENSURE(it != NULL && lib->isa_string(it) && lib->string_is_definite(it), AY_ERR_MALFORMED);
+    *out = ay_span_of(lib->string_handle(it), lib->string_length(it));
     return AY_OK;
 }
 
 ay_err ay_cbor_untag(const cbor_item_t *it, uint64_t *out_tag, const cbor_item_t **out_item)
 {
-    ENSURE(it != NULL && cbor_isa_tag(it), AY_ERR_MALFORMED);
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    ENSURE(lib != NULL, AY_ERR_LIBRARY);
+    ENSURE(it != NULL && lib->isa_tag(it), AY_ERR_MALFORMED);
     /* cbor_tag_item takes a reference; the tag keeps its own, so dropping ours leaves a
      * borrowed pointer valid as long as `it`. */
-    cbor_item_t *inner = cbor_tag_item(it);
+    cbor_item_t *inner = lib->tag_item(it);
     ENSURE(inner != NULL, AY_ERR_MALFORMED);
     const cbor_item_t *borrowed = inner;
-    cbor_decref(&inner);
-    *out_tag = cbor_tag_value(it);
+    lib->decref(&inner);
+    *out_tag = lib->tag_value(it);
     *out_item = borrowed;
+    return AY_OK;
+}
+
+bool ay_cbor_is_map(const cbor_item_t *it)
+{
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    if (lib == NULL) {
+        return false;
+    }
+    return it != NULL && lib->isa_map(it);
+}
+
+size_t ay_cbor_array_len(const cbor_item_t *it)
+{
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    if (lib == NULL) {
+        return 0;
+    }
+    return it != NULL && lib->isa_array(it) ? lib->array_size(it) : 0;
+}
+
+ay_err ay_cbor_map_pairs(const cbor_item_t *map, const struct cbor_pair **out, size_t *out_n)
+{
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    ENSURE(lib != NULL, AY_ERR_LIBRARY);
+    ENSURE(map != NULL && lib->isa_map(map), AY_ERR_MALFORMED);
+    *out = lib->map_handle(map);
+    *out_n = lib->map_size(map);
     return AY_OK;
 }
 
 const cbor_item_t *ay_cbor_array_at(const cbor_item_t *arr, size_t i)
 {
-    if (arr == NULL || !cbor_isa_array(arr) || i >= cbor_array_size(arr)) {
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    if (lib == NULL) {
         return NULL;
     }
-    return cbor_array_handle(arr)[i];
+    if (arr == NULL || !lib->isa_array(arr) || i >= lib->array_size(arr)) {
+        return NULL;
+    }
+    return lib->array_handle(arr)[i];
 }
 
 const cbor_item_t *ay_cbor_map_get_int(const cbor_item_t *map, int64_t key)
 {
-    if (map == NULL || !cbor_isa_map(map)) {
+    const struct cbor_pair *p = NULL;
+    size_t n = 0;
+    if (ay_cbor_map_pairs(map, &p, &n) != AY_OK) {
         return NULL;
     }
-    const struct cbor_pair *p = cbor_map_handle(map);
-    size_t n = cbor_map_size(map);
     for (size_t i = 0; i < n; i++) {
         int64_t k;
         if (ay_cbor_int(p[i].key, &k) == AY_OK && k == key) {
@@ -341,9 +404,9 @@ const cbor_item_t *ay_cbor_map_get_int(const cbor_item_t *map, int64_t key)
 
 ay_err ay_cbor_map_unique_int_keys(const cbor_item_t *map)
 {
-    ENSURE(map != NULL && cbor_isa_map(map), AY_ERR_MALFORMED);
-    const struct cbor_pair *p = cbor_map_handle(map);
-    size_t n = cbor_map_size(map);
+    const struct cbor_pair *p = NULL;
+    size_t n = 0;
+    TRY(ay_cbor_map_pairs(map, &p, &n));
     /* Claim maps hold a few dozen keys: the quadratic scan is cheaper than sorting. */
     for (size_t i = 0; i < n; i++) {
         int64_t a;
@@ -362,9 +425,11 @@ ay_err ay_cbor_map_unique_int_keys(const cbor_item_t *map)
 
 ay_err ay_cbor_encode(const cbor_item_t *it, struct ay_arena *a, size_t max, struct ay_span *out)
 {
+    const struct ay_cbor_lib *lib = ay_cbor_lib();
+    ENSURE(lib != NULL, AY_ERR_LIBRARY);
     void *buf = NULL;
     TRY(ay_arena_alloc(a, max, &buf));
-    size_t n = cbor_serialize(it, buf, max);
+    size_t n = lib->serialize(it, buf, max);
     ENSURE(n > 0, AY_ERR_LIMIT);
     *out = ay_span_of(buf, n);
     return AY_OK;

@@ -18,6 +18,7 @@
 #include "base/base_mem.h"
 #include "codec/codec_b64.h"
 #include "codec/codec_cbor.h"
+#include "codec/codec_cbor_lib.h"
 #include "crypto/crypto_ossl.h"
 
 #define COSE_TAG_SIGN1 18 /* RFC 9052 section 4.2 */
@@ -33,11 +34,11 @@ static ay_err sign1_fields(struct ay_diag *d, const char *what, const cbor_item_
     if (ay_cbor_untag(root, &tag, &arr) != AY_OK || tag != COSE_TAG_SIGN1) {
         return FAIL(d, AY_ERR_MALFORMED, "%s: not a tagged COSE_Sign1 (tag 18)", what);
     }
-    if (!cbor_isa_array(arr) || cbor_array_size(arr) != 4) {
+    if (ay_cbor_array_len(arr) != 4) {
         return FAIL(d, AY_ERR_MALFORMED, "%s: COSE_Sign1 is not an array of 4", what);
     }
     if (ay_cbor_bstr(ay_cbor_array_at(arr, 0), &s->protected_bytes) != AY_OK ||
-        !cbor_isa_map(ay_cbor_array_at(arr, 1)) ||
+        !ay_cbor_is_map(ay_cbor_array_at(arr, 1)) ||
         ay_cbor_bstr(ay_cbor_array_at(arr, 2), &s->payload) != AY_OK ||
         ay_cbor_bstr(ay_cbor_array_at(arr, 3), &s->signature) != AY_OK) {
         return FAIL(d, AY_ERR_MALFORMED,
@@ -51,9 +52,9 @@ static ay_err sign1_fields(struct ay_diag *d, const char *what, const cbor_item_
     }
     cbor_item_t *hdr = NULL;
     TRY(ay_cbor_decode(d, what, s->protected_bytes, &hdr));
-    bool ok = cbor_isa_map(hdr) && ay_cbor_map_unique_int_keys(hdr) == AY_OK &&
+    bool ok = ay_cbor_is_map(hdr) && ay_cbor_map_unique_int_keys(hdr) == AY_OK &&
               ay_cbor_int(ay_cbor_map_get_int(hdr, COSE_HDR_ALG), &s->alg) == AY_OK;
-    cbor_decref(&hdr);
+    ay_cbor_free(hdr);
     if (!ok) {
         return FAIL(d, AY_ERR_UNSUPPORTED,
                     "%s: COSE protected header lacks an integer alg (label 1)", what);
@@ -70,7 +71,7 @@ ay_err ay_cose_sign1_decode(struct ay_diag *d, const char *what, struct ay_span 
     memset(&s, 0, sizeof s);
     ay_err err = sign1_fields(d, what, root, &s);
     if (err != AY_OK) {
-        cbor_decref(&root);
+        ay_cbor_free(root);
         return err;
     }
     *out_item = root;
@@ -82,19 +83,21 @@ ay_err ay_cose_sig_structure(struct ay_arena *a, struct ay_span protected_bytes,
                              struct ay_span payload, struct ay_span *out)
 {
     static const uint8_t empty[1] = {0};
-    cbor_item_t *arr = cbor_new_definite_array(4);
+    const struct ay_cbor_lib *lib = NULL;
+    TRY(ay_cbor_lib_get(NULL, &lib));
+    cbor_item_t *arr = lib->new_definite_array(4);
     ENSURE(arr != NULL, AY_ERR_INTERNAL);
-    bool ok = cbor_array_push(arr, cbor_move(cbor_build_string("Signature1"))) &&
-              cbor_array_push(arr, cbor_move(cbor_build_bytestring(protected_bytes.ptr,
+    bool ok = lib->array_push(arr, lib->move(lib->build_string("Signature1"))) &&
+              lib->array_push(arr, lib->move(lib->build_bytestring(protected_bytes.ptr,
                                                                    protected_bytes.len))) &&
-              cbor_array_push(arr, cbor_move(cbor_build_bytestring(empty, 0))) &&
-              cbor_array_push(arr, cbor_move(cbor_build_bytestring(payload.ptr, payload.len)));
+              lib->array_push(arr, lib->move(lib->build_bytestring(empty, 0))) &&
+              lib->array_push(arr, lib->move(lib->build_bytestring(payload.ptr, payload.len)));
     ay_err err = AY_ERR_INTERNAL;
     if (ok) {
         /* 4 heads of at most 9 bytes, the 10-byte context string and the two contents. */
         err = ay_cbor_encode(arr, a, protected_bytes.len + payload.len + 64, out);
     }
-    cbor_decref(&arr);
+    lib->decref(&arr);
     return err;
 }
 
@@ -275,7 +278,7 @@ static ay_err cose_key_fields(struct ay_diag *d, const cbor_item_t *key, struct 
     struct ay_span x;
     struct ay_span y;
     /* RFC 9053 section 7.1.1: kty 2 (EC2), -1 crv, -2 x, -3 y. */
-    if (!cbor_isa_map(key) || ay_cbor_map_unique_int_keys(key) != AY_OK ||
+    if (!ay_cbor_is_map(key) || ay_cbor_map_unique_int_keys(key) != AY_OK ||
         ay_cbor_int(ay_cbor_map_get_int(key, 1), &kty) != AY_OK || kty != 2 ||
         ay_cbor_int(ay_cbor_map_get_int(key, -1), &crv) != AY_OK ||
         ay_cbor_bstr(ay_cbor_map_get_int(key, -2), &x) != AY_OK ||
@@ -307,7 +310,7 @@ ay_err ay_cose_key_decode(struct ay_diag *d, struct ay_span in, struct ay_pkey *
     cbor_item_t *key = NULL;
     TRY(ay_cbor_decode(d, "COSE_Key", in, &key));
     ay_err err = cose_key_fields(d, key, out);
-    cbor_decref(&key);
+    ay_cbor_free(key);
     return err;
 }
 

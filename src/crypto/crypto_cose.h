@@ -33,7 +33,7 @@ struct ay_cose_sign1 {
 
 /* Decodes a tagged COSE_Sign1 (#6.18([protected, unprotected, payload, signature])) from `in`.
  * The unprotected header must be a map (tolerated, not interpreted). *out_item keeps the
- * spans of *out alive: release it with cbor_decref. Errors: AY_ERR_MALFORMED, AY_ERR_TRUNCATED,
+ * spans of *out alive: release it with ay_cbor_free. Errors: AY_ERR_MALFORMED, AY_ERR_TRUNCATED,
  * AY_ERR_LIMIT, AY_ERR_UNSUPPORTED (no alg), with `what` in the message. */
 AY_MUST_USE ay_err ay_cose_sign1_decode(struct ay_diag *d, const char *what, struct ay_span in,
                                         cbor_item_t **out_item, struct ay_cose_sign1 *out);

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTP fetch helper of net_fetch.h over a libcurl loaded on first use: dlopen of
- * AY_NET_CURL_SONAME once (pthread_once), the nine curl_* entry points resolved by name, types
+ * AY_NET_CURL_SONAME once (base_dl.h), the nine curl_* entry points resolved by name, types
  * and constants still from <curl/curl.h> (the easy API is ABI-stable across libcurl 7.x/8.x, the
  * soname says so). Not linking libcurl keeps its ~25 dependent libraries out of every process
  * start (issue 3: they were about half of an `assay policy eval` run). */
 #include "net/net_fetch.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <curl/curl.h>
 
+#include "base/base_dl.h"
 #include "base/base_mem.h"
 #include "base/base_str.h"
 #include "codec/codec_hex.h"
@@ -35,99 +33,56 @@ struct curl_api {
     void (*slist_free_all)(struct curl_slist *l);
 };
 
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static struct curl_api g_api;
-static ay_err g_load_err = AY_ERR_NETWORK;
-static char g_load_msg[256];
+static struct ay_dl_once g_once = AY_DL_ONCE_INIT;
 
-/* dlsym returns an object pointer; POSIX guarantees it converts to a function pointer of the
- * same size, and memcpy says so without a cast ISO C would warn about. */
-static bool sym(void *lib, const char *name, void *fnptr, size_t fnsize)
+#define CURL_SYM(field) AY_DL_SYM(struct curl_api, field, "curl_" #field)
+
+static const struct ay_dl_sym CURL_SYMS[] = {
+    CURL_SYM(global_init),   CURL_SYM(easy_init),    CURL_SYM(easy_setopt),
+    CURL_SYM(easy_perform),  CURL_SYM(easy_getinfo), CURL_SYM(easy_cleanup),
+    CURL_SYM(easy_strerror), CURL_SYM(slist_append), CURL_SYM(slist_free_all),
+};
+
+/* Every slot of the table is listed once: a field added without its symbol would stay NULL. */
+_Static_assert(sizeof CURL_SYMS / sizeof CURL_SYMS[0] * sizeof(void *) == sizeof(struct curl_api),
+               "CURL_SYMS must list every slot of struct curl_api");
+
+/* curl_global_init is not thread-safe in every libcurl 7.x; here it runs exactly once, before
+ * any easy handle exists. The library stays loaded for the process lifetime. */
+static ay_err curl_init(void *table, struct ay_diag *d)
 {
-    void *p = dlsym(lib, name);
-    if (p == NULL || fnsize != sizeof p) {
-        return false;
-    }
-    memcpy(fnptr, &p, fnsize);
-    return true;
-}
-
-#define SYM(lib, api, field, name) sym((lib), (name), &(api)->field, sizeof(api)->field)
-
-/* Opens soname and resolves the API into *api; msg gets the loader's reason on failure. */
-static bool load(const char *soname, struct curl_api *api, void **out_lib, char *msg, size_t cap)
-{
-    void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    if (lib == NULL) {
-        const char *why = dlerror();
-        (void)snprintf(msg, cap, "cannot load %s (install libcurl4): %s", soname,
-                       why != NULL ? why : "unknown reason");
-        return false;
-    }
-    const char *missing = NULL;
-    if (!SYM(lib, api, global_init, "curl_global_init")) {
-        missing = "curl_global_init";
-    } else if (!SYM(lib, api, easy_init, "curl_easy_init")) {
-        missing = "curl_easy_init";
-    } else if (!SYM(lib, api, easy_setopt, "curl_easy_setopt")) {
-        missing = "curl_easy_setopt";
-    } else if (!SYM(lib, api, easy_perform, "curl_easy_perform")) {
-        missing = "curl_easy_perform";
-    } else if (!SYM(lib, api, easy_getinfo, "curl_easy_getinfo")) {
-        missing = "curl_easy_getinfo";
-    } else if (!SYM(lib, api, easy_cleanup, "curl_easy_cleanup")) {
-        missing = "curl_easy_cleanup";
-    } else if (!SYM(lib, api, easy_strerror, "curl_easy_strerror")) {
-        missing = "curl_easy_strerror";
-    } else if (!SYM(lib, api, slist_append, "curl_slist_append")) {
-        missing = "curl_slist_append";
-    } else if (!SYM(lib, api, slist_free_all, "curl_slist_free_all")) {
-        missing = "curl_slist_free_all";
-    }
-    if (missing != NULL) {
-        (void)snprintf(msg, cap, "%s has no %s (not libcurl?)", soname, missing);
-        (void)dlclose(lib);
-        return false;
-    }
-    *out_lib = lib;
-    return true;
-}
-
-static void load_once(void)
-{
-    void *lib = NULL;
-    if (!load(AY_NET_CURL_SONAME, &g_api, &lib, g_load_msg, sizeof g_load_msg)) {
-        return;
-    }
-    /* curl_global_init is not thread-safe in every libcurl 7.x; here it runs exactly once,
-     * before any easy handle exists. The library stays loaded for the process lifetime. */
-    CURLcode rc = g_api.global_init(CURL_GLOBAL_DEFAULT);
+    const struct curl_api *a = table;
+    CURLcode rc = a->global_init(CURL_GLOBAL_DEFAULT);
     if (rc != CURLE_OK) {
-        (void)snprintf(g_load_msg, sizeof g_load_msg, "curl_global_init failed: %s",
-                       g_api.easy_strerror(rc));
-        return;
-    }
-    g_load_err = AY_OK;
-}
-
-ay_err ay_net_init(struct ay_diag *d)
-{
-    (void)pthread_once(&g_once, load_once);
-    if (g_load_err != AY_OK) {
-        return FAIL(d, g_load_err, "%s", g_load_msg);
+        return FAIL(d, AY_ERR_NETWORK, "curl_global_init failed: %s", a->easy_strerror(rc));
     }
     return AY_OK;
 }
 
+static const struct ay_dl_spec CURL_SPEC = {
+    .soname = AY_NET_CURL_SONAME,
+    .package = "libcurl4",
+    .kind = "libcurl",
+    .code = AY_ERR_NETWORK,
+    .syms = CURL_SYMS,
+    .n_syms = sizeof CURL_SYMS / sizeof CURL_SYMS[0],
+    .init = curl_init,
+};
+
+ay_err ay_net_init(struct ay_diag *d)
+{
+    return ay_dl_load(&g_once, &CURL_SPEC, &g_api, d);
+}
+
 ay_err ay_net_probe_library(const char *soname, struct ay_diag *d)
 {
+    struct ay_dl_spec spec = CURL_SPEC; /* a NULL soname is "no library name" */
+    spec.soname = soname;
     struct curl_api api;
     void *lib = NULL;
-    char msg[256];
-    if (soname == NULL || !load(soname, &api, &lib, msg, sizeof msg)) {
-        return FAIL(d, AY_ERR_NETWORK, "%s", soname == NULL ? "no library name" : msg);
-    }
-    (void)dlclose(lib);
+    TRY(ay_dl_open(&spec, &api, &lib, d));
+    ay_dl_close(lib);
     return AY_OK;
 }
 

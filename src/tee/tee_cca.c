@@ -79,8 +79,7 @@ static ay_err collection_entry(struct ay_diag *d, uint64_t tag, const cbor_item_
     }
     /* Tag 907: [263, bstr .cbor COSE_Sign1_Tagged]. */
     uint64_t cf = 0;
-    if (!cbor_isa_array(v) || cbor_array_size(v) != 2 ||
-        ay_cbor_uint(ay_cbor_array_at(v, 0), &cf) != AY_OK ||
+    if (ay_cbor_array_len(v) != 2 || ay_cbor_uint(ay_cbor_array_at(v, 0), &cf) != AY_OK ||
         ay_cbor_bstr(ay_cbor_array_at(v, 1), out) != AY_OK) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: %s token is not [content-format, bstr] (tag 907)",
                     name);
@@ -101,11 +100,12 @@ static ay_err collection_fields(struct ay_diag *d, const cbor_item_t *root,
         (tag != AY_CCA_TAG_LEGACY && tag != AY_CCA_TAG_CMW)) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: token is not a tag 399 or tag 907 collection");
     }
-    if (!cbor_isa_map(map) || ay_cbor_map_unique_int_keys(map) != AY_OK) {
+    const struct cbor_pair *p = NULL;
+    size_t n = 0;
+    if (ay_cbor_map_pairs(map, &p, &n) != AY_OK || ay_cbor_map_unique_int_keys(map) != AY_OK) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: collection is not a map with unique keys");
     }
-    const struct cbor_pair *p = cbor_map_handle(map);
-    for (size_t i = 0; i < cbor_map_size(map); i++) {
+    for (size_t i = 0; i < n; i++) {
         int64_t k = 0;
         if (ay_cbor_int(p[i].key, &k) != AY_OK) {
             return FAIL(d, AY_ERR_MALFORMED, "cca: collection key is not an integer");
@@ -137,7 +137,7 @@ ay_err ay_cca_collection_decode(struct ay_diag *d, struct ay_span in, cbor_item_
     memset(&c, 0, sizeof c);
     ay_err err = collection_fields(d, root, &c);
     if (err != AY_OK) {
-        cbor_decref(&root);
+        ay_cbor_free(root);
         return err;
     }
     *out_item = root;
@@ -180,12 +180,13 @@ static ay_err need_tstr(struct ay_diag *d, const cbor_item_t *m, int64_t key, co
 static ay_err sw_component(struct ay_diag *d, size_t i, const cbor_item_t *m,
                            struct ay_cca_sw_component *out)
 {
-    if (!cbor_isa_map(m) || ay_cbor_map_unique_int_keys(m) != AY_OK) {
+    const struct cbor_pair *p = NULL;
+    size_t n = 0;
+    if (ay_cbor_map_pairs(m, &p, &n) != AY_OK || ay_cbor_map_unique_int_keys(m) != AY_OK) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: sw-component %zu is not a map", i);
     }
     memset(out, 0, sizeof *out);
-    const struct cbor_pair *p = cbor_map_handle(m);
-    for (size_t j = 0; j < cbor_map_size(m); j++) {
+    for (size_t j = 0; j < n; j++) {
         int64_t k = 0;
         ay_err e;
         if (ay_cbor_int(p[j].key, &k) != AY_OK) {
@@ -229,7 +230,7 @@ static ay_err sw_component(struct ay_diag *d, size_t i, const cbor_item_t *m,
 
 static ay_err platform_fields(struct ay_diag *d, const cbor_item_t *m, struct ay_cca_platform *o)
 {
-    if (!cbor_isa_map(m) || ay_cbor_map_unique_int_keys(m) != AY_OK) {
+    if (!ay_cbor_is_map(m) || ay_cbor_map_unique_int_keys(m) != AY_OK) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: platform claims are not a map with unique keys");
     }
     TRY(need_tstr(d, m, P_PROFILE, "cca-platform-profile", &o->profile));
@@ -264,13 +265,14 @@ static ay_err platform_fields(struct ay_diag *d, const cbor_item_t *m, struct ay
         return FAIL(d, AY_ERR_MALFORMED, "cca: service indicator (2400) is not a tstr");
     }
     const cbor_item_t *sw = ay_cbor_map_get_int(m, P_SW);
-    if (sw == NULL || !cbor_isa_array(sw) || cbor_array_size(sw) == 0) {
+    size_t n_sw = ay_cbor_array_len(sw);
+    if (n_sw == 0) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: sw-components (2399) must be a non-empty array");
     }
-    if (cbor_array_size(sw) > AY_CCA_MAX_SW) {
+    if (n_sw > AY_CCA_MAX_SW) {
         return FAIL(d, AY_ERR_LIMIT, "cca: more than %d sw-components", AY_CCA_MAX_SW);
     }
-    o->n_sw = cbor_array_size(sw);
+    o->n_sw = n_sw;
     for (size_t i = 0; i < o->n_sw; i++) {
         TRY(sw_component(d, i, ay_cbor_array_at(sw, i), &o->sw[i]));
     }
@@ -279,7 +281,7 @@ static ay_err platform_fields(struct ay_diag *d, const cbor_item_t *m, struct ay
 
 static ay_err realm_fields(struct ay_diag *d, const cbor_item_t *m, struct ay_cca_realm *o)
 {
-    if (!cbor_isa_map(m) || ay_cbor_map_unique_int_keys(m) != AY_OK) {
+    if (!ay_cbor_is_map(m) || ay_cbor_map_unique_int_keys(m) != AY_OK) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: realm claims are not a map with unique keys");
     }
     TRY(need_bstr(d, m, R_CHALLENGE, "cca-realm-challenge", &o->challenge));
@@ -303,7 +305,7 @@ static ay_err realm_fields(struct ay_diag *d, const cbor_item_t *m, struct ay_cc
         digest_len_ok(o->initial_measurement.len),
         FAIL(d, AY_ERR_MALFORMED, "cca: RIM is %zu bytes (32/48/64)", o->initial_measurement.len));
     const cbor_item_t *rem = ay_cbor_map_get_int(m, R_REM);
-    if (rem == NULL || !cbor_isa_array(rem) || cbor_array_size(rem) != 4) {
+    if (ay_cbor_array_len(rem) != 4) {
         return FAIL(d, AY_ERR_MALFORMED, "cca: REMs (44239) must be an array of exactly 4");
     }
     for (size_t i = 0; i < 4; i++) {
@@ -326,7 +328,7 @@ ay_err ay_cca_platform_parse(struct ay_diag *d, struct ay_span payload, cbor_ite
     memset(out, 0, sizeof *out);
     ay_err err = platform_fields(d, m, out);
     if (err != AY_OK) {
-        cbor_decref(&m);
+        ay_cbor_free(m);
         return err;
     }
     *out_item = m;
@@ -341,7 +343,7 @@ ay_err ay_cca_realm_parse(struct ay_diag *d, struct ay_span payload, cbor_item_t
     memset(out, 0, sizeof *out);
     ay_err err = realm_fields(d, m, out);
     if (err != AY_OK) {
-        cbor_decref(&m);
+        ay_cbor_free(m);
         return err;
     }
     *out_item = m;
@@ -951,12 +953,11 @@ ay_err ay_tee_cca_verify_ex(struct ay_ctx *ctx, const struct ay_tee_input *in, j
     if (out_appraisal != NULL) {
         *out_appraisal = appraisal;
     }
-    cbor_item_t **items[] = {&st->coll, &st->ptok, &st->rtok, &st->pclaims, &st->rclaims};
-    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
-        if (*items[i] != NULL) {
-            cbor_decref(items[i]);
-        }
-    }
+    ay_cbor_free(st->coll);
+    ay_cbor_free(st->ptok);
+    ay_cbor_free(st->rtok);
+    ay_cbor_free(st->pclaims);
+    ay_cbor_free(st->rclaims);
     ay_pkey_free(st->cpak);
     ay_pkey_free(st->rak);
     ta_set_free(st->tas);

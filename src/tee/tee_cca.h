@@ -68,7 +68,8 @@ struct ay_cca_realm {
     struct ay_span public_key_hash_algo;
 };
 
-/* Decodes the top level (CCA-KBS.md section 1.5 step 1). *out_item keeps *out alive. */
+/* Decodes the top level (CCA-KBS.md section 1.5 step 1). *out_item keeps *out alive (release
+ * it with ay_cbor_free). AY_ERR_LIBRARY when libcbor cannot be loaded, as for the two below. */
 AY_MUST_USE ay_err ay_cca_collection_decode(struct ay_diag *d, struct ay_span in,
                                             cbor_item_t **out_item, struct ay_cca_collection *out);
 /* Decodes and validates claims payloads (step 3). *out_item keeps *out alive. */

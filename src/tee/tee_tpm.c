@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* TPM 2.0 quote verification (FORMATS.md 4.2; TPM 2.0 Part 2 sections 10.12 TPMS_ATTEST,
  * 11.3 TPMT_SIGNATURE, 12.2 TPMT_PUBLIC) and Trustee's `tpm` verifier (TRUSTEE.md 7.11). The
- * TPM structures are unmarshalled by tpm2-tss libtss2-mu, which bounds every TPM2B and list
- * against its own array sizes; we then check what the MU does not (magic, type, trailing bytes,
- * PCR range, algorithms). */
+ * TPM structures are unmarshalled by tpm2-tss libtss2-mu (loaded on first use, tee_tpm_mu.h),
+ * which bounds every TPM2B and list against its own array sizes; we then check what the MU does
+ * not (magic, type, trailing bytes, PCR range, algorithms). */
 #include "tee/tee_tpm.h"
 
 #include <stdbool.h>
@@ -22,6 +22,7 @@
 #include "codec/codec_hex.h"
 #include "crypto/crypto_x509.h"
 #include "tee/tee_cocos.h"
+#include "tee/tee_tpm_mu.h"
 
 #define TPM_GENERATED_VALUE 0xFF544347u /* Part 2 section 6.2 */
 #define TPM_ST_ATTEST_QUOTE 0x8018u     /* Part 2 section 6.9 */
@@ -108,13 +109,15 @@ ay_err ay_tpm_quote_parse(struct ay_diag *d, struct ay_span in, struct ay_tpm_qu
     if (in.len > 4096) {
         return FAIL(d, AY_ERR_LIMIT, "tpm: TPMS_ATTEST of %zu bytes is too large", in.len);
     }
+    const struct ay_tpm_mu *mu = NULL;
+    TRY(ay_tpm_mu_get(d, &mu));
     size_t off = 0;
     TPMS_ATTEST *a = ay_xcalloc(1, sizeof *a);
     struct ay_tpm_quote q;
     memset(&q, 0, sizeof q);
     q.raw = in;
     ay_err err = AY_OK;
-    TSS2_RC rc = Tss2_MU_TPMS_ATTEST_Unmarshal(in.ptr, in.len, &off, a);
+    TSS2_RC rc = mu->tpms_attest_unmarshal(in.ptr, in.len, &off, a);
     if (rc != TSS2_RC_SUCCESS) {
         err = FAIL(d, AY_ERR_MALFORMED, "tpm: TPMS_ATTEST does not unmarshal (rc 0x%x)",
                    (unsigned)rc);
@@ -178,12 +181,14 @@ ay_err ay_tpm_sig_parse(struct ay_diag *d, struct ay_span in, struct ay_tpm_sig 
     if (in.len > 2048) {
         return FAIL(d, AY_ERR_LIMIT, "tpm: TPMT_SIGNATURE of %zu bytes is too large", in.len);
     }
+    const struct ay_tpm_mu *mu = NULL;
+    TRY(ay_tpm_mu_get(d, &mu));
     size_t off = 0;
     TPMT_SIGNATURE *t = ay_xcalloc(1, sizeof *t);
     struct ay_tpm_sig s;
     memset(&s, 0, sizeof s);
     ay_err err = AY_OK;
-    TSS2_RC rc = Tss2_MU_TPMT_SIGNATURE_Unmarshal(in.ptr, in.len, &off, t);
+    TSS2_RC rc = mu->tpmt_signature_unmarshal(in.ptr, in.len, &off, t);
     if (rc != TSS2_RC_SUCCESS) {
         err = FAIL(d, AY_ERR_MALFORMED, "tpm: TPMT_SIGNATURE does not unmarshal (rc 0x%x)",
                    (unsigned)rc);
@@ -288,10 +293,12 @@ ay_err ay_tpm_public_parse(struct ay_diag *d, struct ay_span in, struct ay_pkey 
     if (in.len > 2048) {
         return FAIL(d, AY_ERR_LIMIT, "tpm: TPMT_PUBLIC of %zu bytes is too large", in.len);
     }
+    const struct ay_tpm_mu *mu = NULL;
+    TRY(ay_tpm_mu_get(d, &mu));
     size_t off = 0;
     TPMT_PUBLIC *p = ay_xcalloc(1, sizeof *p);
     ay_err err = AY_OK;
-    TSS2_RC rc = Tss2_MU_TPMT_PUBLIC_Unmarshal(in.ptr, in.len, &off, p);
+    TSS2_RC rc = mu->tpmt_public_unmarshal(in.ptr, in.len, &off, p);
     if (rc != TSS2_RC_SUCCESS) {
         err = FAIL(d, AY_ERR_MALFORMED, "tpm: TPMT_PUBLIC does not unmarshal (rc 0x%x)",
                    (unsigned)rc);

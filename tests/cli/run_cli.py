@@ -168,6 +168,25 @@ def checks(A, d):
             f.write(tok + "\n")
         rc, out, _ = run(A, "token", "verify", tf, "--jwks", jf)
         check(rc == 0, "token from a file")
+        # --jwks URL: fetched through libcurl, which the CLI loads on first use (dlopen, also
+        # from the statically linked CLI of AY_CLI_FAST_START).
+        import functools
+        import http.server
+        import threading
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                              functools.partial(Quiet, directory=d))
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        base = "http://127.0.0.1:%d/" % srv.server_address[1]
+        rc, out, _ = run(A, "token", "verify", tok, "--jwks", base + "jwks.json")
+        check(rc == 0 and out["valid"] is True, "token verified against a JWKS URL")
+        rc, out, _ = run(A, "token", "verify", tok, "--jwks", base + "missing.json")
+        check(rc != 0, "JWKS URL that answers 404")
+        srv.shutdown()
         rc, out, _ = run(A, "token", "verify", tok[:-4] + ("AAAA" if tok[-4:] != "AAAA" else "BBBB"),
                          "--jwks", jf)
         check(rc == 1 and out["valid"] is False, "tampered token rejected")
