@@ -67,4 +67,9 @@
 #define AY_LIMIT_REGO_JSONSCHEMA_STEPS 1000000 /* subschema checks of one json.match_schema */
 #define AY_LIMIT_REGO_SLEEP_MS 1000         /* longest test.sleep, milliseconds */
 
+#define AY_LIMIT_GQL_SOURCE ((size_t)1024 * 1024) /* bytes of one GraphQL document (graphql.*) */
+#define AY_LIMIT_GQL_TOKENS 100000         /* lexical tokens of one GraphQL document */
+#define AY_LIMIT_GQL_DEPTH 128             /* nesting of GraphQL selections, values and types */
+#define AY_LIMIT_GQL_STEPS 2000000         /* selections and field pairs one validation visits */
+
 #endif
