@@ -113,6 +113,22 @@ void ay_rego_lexer_release(struct ay_rego_lexer *lx, size_t i);
  * "name:line:col: message", AY_ERR_POLICY_COMPILE; AY_ERR_LIMIT (arena). */
 AY_MUST_USE ay_err ay_rego_lexer_error(struct ay_rego_lexer *lx, struct ay_diag *diag);
 
+/* A `# METADATA` comment block: the comment lines right below the marker line (each at column 1,
+ * on consecutive lines) with the '#' and one space removed, joined by newlines: the YAML of an
+ * annotation (OPA's parser: metadataParser). line/col: the marker comment. yaml is in the
+ * lexer's arena. */
+struct ay_rego_meta_block {
+    uint32_t line;
+    uint32_t col;
+    const char *yaml;
+    size_t len;
+};
+
+/* The oldest METADATA block lexed so far, if it starts on a line before `before`: removed from
+ * the lexer and copied to *out (true); false otherwise. Modules without METADATA comments pay
+ * nothing for it. */
+bool ay_rego_lexer_meta(struct ay_rego_lexer *lx, uint32_t before, struct ay_rego_meta_block *out);
+
 /* ---- terms ---- */
 enum ay_rego_term_kind {
     AY_RT_VAL = 0, /* scalar literal: val */
@@ -222,6 +238,30 @@ struct ay_rego_body {
     size_t n;
 };
 
+/* ---- METADATA annotations (rego_meta.c) ---- */
+enum ay_rego_scope {
+    AY_RS_RULE = 0,
+    AY_RS_DOCUMENT,
+    AY_RS_PACKAGE,
+    AY_RS_SUBPACKAGES,
+};
+
+/* One annotation (a METADATA block) attached to the package or rule that follows it. */
+struct ay_rego_annot {
+    uint8_t scope; /* enum ay_rego_scope */
+    uint32_t line; /* of the METADATA comment */
+    uint32_t col;
+    struct ay_val obj;          /* OPA's annotations object: scope, title, authors, custom, ... */
+    struct ay_rego_annot *next; /* the next one on the same rule or package, in source order */
+};
+
+/* What rego.metadata.chain() and rego.metadata.rule() return inside a rule (set at compile when
+ * some module has annotations). */
+struct ay_rego_meta {
+    struct ay_val chain;
+    struct ay_val rule;
+};
+
 /* ---- rules ---- */
 enum ay_rego_rule_kind {
     AY_RR_COMPLETE = 0, /* p := v if {...}, p if {...}, default p := v */
@@ -248,6 +288,8 @@ struct ay_rego_rule {
     struct ay_rego_rule *els;   /* else chain: value + body */
     uint32_t nslots;            /* local variable slots (compile) */
     const struct ay_rego_module *mod;
+    struct ay_rego_annot *annots;    /* rule and document scope annotations (head rule only) */
+    const struct ay_rego_meta *meta; /* NULL when no module of the policy has annotations */
 };
 
 struct ay_rego_import {
@@ -267,6 +309,8 @@ struct ay_rego_module {
     struct ay_rego_rule **rules;
     size_t nrules;
     bool v0;
+    bool has_annots; /* some annotation in the module (package or rule) */
+    struct ay_rego_annot *annots; /* package and subpackages scope annotations */
 };
 
 /* Parses one module. v0: Rego v0 syntax unless the module imports rego.v1. */

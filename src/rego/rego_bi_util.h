@@ -58,6 +58,12 @@ bool ay_rego_bu_is_space(uint32_t r);
 bool ay_rego_bu_b64_decode(const char *s, size_t n, bool url, bool pad, struct ay_buf *out,
                            size_t *bad);
 
+/* YAML text (its first document; an empty stream is null) as yaml.unmarshal reads it; errors
+ * "<bc->name>: yaml: line N: ..." raised with ay_rego_bi_fail. Defined in rego_bi_yaml.c, also
+ * used for METADATA blocks (rego_meta.c). */
+AY_MUST_USE ay_err ay_rego_bu_yaml_load(struct ay_rego_bctx *bc, const char *s, size_t n,
+                                        struct ay_val *out);
+
 /* Collections as item lists: arrays and sets give their items. */
 static inline bool ay_rego_bu_is_coll(struct ay_val v)
 {

@@ -338,7 +338,7 @@ static ay_err parse_node(struct yp *p, yaml_event_t *ev, size_t depth, struct ay
 }
 
 /* Parses one document (an empty stream is null). */
-static ay_err yaml_load(struct ay_rego_bctx *bc, const char *s, size_t n, struct ay_val *out)
+ay_err ay_rego_bu_yaml_load(struct ay_rego_bctx *bc, const char *s, size_t n, struct ay_val *out)
 {
     void *mem;
     TRY(ay_arena_alloc(bc->arena, sizeof(struct yp), &mem));
@@ -386,7 +386,7 @@ static ay_err bi_yaml_unmarshal(struct ay_rego_bctx *bc, const struct ay_val *ar
     const char *s;
     size_t n;
     TRY(ay_rego_bu_str(bc, args, 0, &s, &n));
-    return yaml_load(bc, s, n, out);
+    return ay_rego_bu_yaml_load(bc, s, n, out);
 }
 
 static ay_err bi_yaml_is_valid(struct ay_rego_bctx *bc, const struct ay_val *args, size_t nargs,
@@ -402,7 +402,7 @@ static ay_err bi_yaml_is_valid(struct ay_rego_bctx *bc, const struct ay_val *arg
     struct ay_rego_bctx quiet = *bc;
     quiet.diag = &scratch;
     struct ay_val v;
-    *out = ay_val_bool(yaml_load(&quiet, args[0].u.s, args[0].len, &v) == AY_OK);
+    *out = ay_val_bool(ay_rego_bu_yaml_load(&quiet, args[0].u.s, args[0].len, &v) == AY_OK);
     return AY_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "base/base_limits.h"
 #include "base/base_str.h"
 #include "rego/rego_builtin.h"
+#include "rego/rego_meta.h"
 
 struct sym {
     const char *name;
@@ -1497,6 +1498,7 @@ static struct ay_rego_node *pkg_node(const struct ay_rego_policy *p, const struc
 ay_err ay_rego_compile_modules(struct ay_rego_policy *p, struct ay_rego_module **mods, size_t n,
                                struct ay_diag *diag)
 {
+    TRY(ay_rego_meta_link(p->arena, mods, n, diag)); /* METADATA: rego.metadata.* values */
     TRY(ay_arena_alloc(p->arena, sizeof *p->root, (void **)&p->root));
     p->root->name = "data";
     p->root->name_len = 4;

@@ -68,6 +68,7 @@ struct ay_rego_eval {
     struct ndmemo *ndmemo;
     struct ay_val *qvals;
     const char *mod; /* module of the rule being evaluated (messages: "file:row: code: ...") */
+    const struct ay_rego_rule *rule; /* the rule (head of its else chain) being evaluated */
     const char *dpath[AY_LIMIT_REGO_DEPTH];
 };
 
@@ -842,10 +843,18 @@ static ay_err eval_def(struct ay_rego_eval *ev, const struct ay_rego_rule *r,
                        const struct ay_val *args, struct fn_acc *out)
 {
     const char *saved_mod = ev->mod;
+    const struct ay_rego_rule *saved_rule = ev->rule;
     ev->mod = r->mod->name;
+    ev->rule = r;
     ay_err err = eval_def_inner(ev, r, args, out);
     ev->mod = saved_mod;
+    ev->rule = saved_rule;
     return err;
+}
+
+const struct ay_rego_rule *ay_rego_eval_current_rule(const void *eval)
+{
+    return eval != NULL ? ((const struct ay_rego_eval *)eval)->rule : NULL;
 }
 
 static ay_err eval_def_inner(struct ay_rego_eval *ev, const struct ay_rego_rule *r,
@@ -1082,14 +1091,10 @@ static ay_err call_bi(struct ay_rego_eval *ev, const struct ay_rego_term *t,
         if (!ev->strict) {
             return AY_OK; /* builtin errors make the expression undefined (OPA default) */
         }
-        /* OPA's codes: type errors (ay_rego_bi_type_fail) are eval_type_error, the rest
-         * eval_builtin_error. TODO(R2b): until ay_rego_bu_type_fail calls
-         * ay_rego_bi_type_fail, its "operand N must be" messages are recognised by text. */
+        /* OPA's codes: type errors (ay_rego_bi_type_fail, ay_rego_bu_type_fail) are
+         * eval_type_error, the rest eval_builtin_error. */
         const char *msg = ay_diag_message(&ev->bdiag);
-        bool type = ev->bi_type_err ||
-                    (strncmp(msg, bi->name, strlen(bi->name)) == 0 &&
-                     strncmp(msg + strlen(bi->name), ": operand ", 10) == 0 &&
-                     strstr(msg, " must be ") != NULL);
+        bool type = ev->bi_type_err;
         return FAIL(ev->diag, AY_ERR_POLICY_EVAL, "%s:%u: %s: %s", ev->mod, t->line,
                     type ? "eval_type_error" : "eval_builtin_error", msg);
     }
@@ -1878,6 +1883,17 @@ static ay_err gen_build(struct ay_rego_eval *ev, const struct ay_rego_node *n,
     return ay_kv_vec_object(&kv, false, out);
 }
 
+/* The body of partial rule r (ev->rule is r meanwhile, for rego.metadata.*). */
+static ay_err eval_body_of(struct ay_rego_eval *ev, const struct ay_rego_rule *r, struct frame *f,
+                           struct bk *k)
+{
+    const struct ay_rego_rule *saved_rule = ev->rule;
+    ev->rule = r;
+    ay_err e = eval_body(ev, f, r->body, 0, k);
+    ev->rule = saved_rule;
+    return e;
+}
+
 static ay_err compute_gen(struct ay_rego_eval *ev, const struct ay_rego_node *n, struct ay_val *out)
 {
     struct ay_val_vec paths;
@@ -1891,7 +1907,7 @@ static ay_err compute_gen(struct ay_rego_eval *ev, const struct ay_rego_node *n,
         struct frame f;
         TRY(new_frame(ev, r->nslots, &f));
         struct gen_acc x = {{gen_row}, {gen_key}, {gen_val}, &f, r, &paths, &vals, ay_val_undef()};
-        TRY(eval_body(ev, &f, r->body, 0, &x.base));
+        TRY(eval_body_of(ev, r, &f, &x.base));
     }
     if (paths.n == 0) {
         *out = ay_val_empty(AY_V_OBJ);
@@ -2032,7 +2048,7 @@ static ay_err compute_rule(struct ay_rego_eval *ev, const struct ay_rego_node *n
         TRY(new_frame(ev, r->nslots, &f));
         struct coll_acc x = {{pcoll_row}, {pcoll_key}, {pobj_val}, &f, r,
                              n->kind == AY_RR_SET ? &set : NULL, &obj, ay_val_undef()};
-        TRY(eval_body(ev, &f, r->body, 0, &x.base));
+        TRY(eval_body_of(ev, r, &f, &x.base));
     }
     if (n->kind == AY_RR_SET) {
         *out = ay_val_vec_set(&set);

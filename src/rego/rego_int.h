@@ -76,6 +76,9 @@ struct ay_rego_eval;
 /* Called by ay_rego_bi_type_fail through bctx.eval: the builtin error being raised is a type
  * error (eval_type_error). */
 void ay_rego_eval_mark_type_error(void *eval);
+/* The rule being evaluated (bctx.eval; NULL in a query or when eval is NULL), for
+ * rego.metadata.*. */
+const struct ay_rego_rule *ay_rego_eval_current_rule(const void *eval);
 AY_MUST_USE ay_err ay_rego_eval_new(const struct ay_rego_policy *p, struct ay_arena *arena,
                                     const struct ay_rego_eval_opts *o, struct ay_diag *diag,
                                     struct ay_rego_eval **out);

@@ -382,6 +382,10 @@ struct ay_rego_lexer {
     size_t nspare;
     size_t cnt; /* tokens lexed */
     struct ay_rego_tok eof;
+    struct ay_rego_meta_block *meta; /* METADATA blocks not yet taken, oldest at meta_head */
+    size_t nmeta;
+    size_t meta_head;
+    size_t meta_cap;
 };
 
 /* The parser's words (AY_KW_NONE for other names): most names are longer than 8 bytes or
@@ -424,6 +428,54 @@ static uint8_t keyword(const char *s, size_t n)
         }
     }
     return AY_KW_NONE;
+}
+
+/* Whether a comment's text (after '#') marks a METADATA block: OPA's test is
+ * HasPrefix(TrimSpace(text), "METADATA"). */
+static bool meta_marker(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) {
+        i++;
+    }
+    return n - i >= 8 && memcmp(s + i, "METADATA", 8) == 0;
+}
+
+/* A METADATA block whose marker comment (l->pos at its '#') ends at `end`: the comments that
+ * follow at column 1 of the next lines are its YAML (one leading space and a trailing CR
+ * removed from each). Leaves l->pos at the end of the block's last line. */
+static ay_err meta_block(struct ay_rego_lexer *L, size_t end)
+{
+    struct lx *l = &L->l;
+    struct ay_rego_meta_block blk = {l->line, (uint32_t)(l->pos - l->line_start + 1), "", 0};
+    struct ay_buf b;
+    ay_buf_init(&b, l->a, AY_LIMIT_REGO_SOURCE);
+    while (end + 1 < l->n && l->s[end + 1] == '#') {
+        size_t start = end + 2;
+        const char *nl = memchr(l->s + start, '\n', l->n - start);
+        size_t stop = nl != NULL ? (size_t)(nl - l->s) : l->n;
+        size_t e = stop > start && l->s[stop - 1] == '\r' ? stop - 1 : stop;
+        if (start < e && l->s[start] == ' ') {
+            start++;
+        }
+        ay_buf_put(&b, l->s + start, e - start);
+        ay_buf_putc(&b, '\n');
+        l->line++;
+        l->line_start = end + 1;
+        end = stop;
+    }
+    TRY(ay_buf_finish(&b));
+    if (b.ptr != NULL) {
+        blk.yaml = b.ptr;
+        blk.len = b.len;
+    }
+    l->pos = end;
+    if (L->nmeta == L->meta_cap) {
+        L->meta_cap = L->meta_cap ? L->meta_cap * 2 : 4;
+        L->meta = ay_xrealloc(L->meta, L->meta_cap * sizeof *L->meta);
+    }
+    L->meta[L->nmeta++] = blk;
+    return AY_OK;
 }
 
 /* One token into *t (whitespace and comments skipped). */
@@ -475,8 +527,13 @@ static ay_err lex_one(struct ay_rego_lexer *L, struct ay_rego_tok *t)
         }
         if (c == '#') {
             const char *nl = memchr(l->s + l->pos, '\n', l->n - l->pos);
-            l->pos = nl != NULL ? (size_t)(nl - l->s) : l->n;
+            size_t end = nl != NULL ? (size_t)(nl - l->s) : l->n;
             L->sp = true;
+            if (meta_marker(l->s + l->pos + 1, end - l->pos - 1)) {
+                TRY(meta_block(L, end));
+                continue;
+            }
+            l->pos = end;
             continue;
         }
         memset(t, 0, sizeof *t);
@@ -600,6 +657,7 @@ void ay_rego_lexer_free(struct ay_rego_lexer *L)
     }
     ay_free(L->blk);
     ay_free(L->spare);
+    ay_free(L->meta);
     ay_free(L);
 }
 
@@ -664,4 +722,13 @@ ay_err ay_rego_lexer_error(struct ay_rego_lexer *L, struct ay_diag *diag)
     }
     *diag = L->ldiag;
     return L->err;
+}
+
+bool ay_rego_lexer_meta(struct ay_rego_lexer *L, uint32_t before, struct ay_rego_meta_block *out)
+{
+    if (L->meta_head == L->nmeta || L->meta[L->meta_head].line >= before) {
+        return false;
+    }
+    *out = L->meta[L->meta_head++];
+    return true;
 }

@@ -11,6 +11,7 @@
 #include "base/base_arena.h"
 #include "base/base_limits.h"
 #include "base/base_mem.h"
+#include "rego/rego_meta.h"
 
 struct ps {
     struct ay_arena *a;
@@ -1053,11 +1054,119 @@ static ay_err parse_rule_body(struct ps *p, struct ay_rego_body **out)
     return AY_OK;
 }
 
-static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_rule **out)
+/* Calls in a function parameter (a template string, f(x + 1)) are replaced by a generated
+ * variable and evaluated after the body, which may bind their variables: OPA's compiler appends
+ * them to the body (rewriteExprTermsInHead), so `f($"{x}") := 1 if { x := "a" }` matches
+ * f("a"). Collections are searched; a comprehension keeps its calls. */
+struct lift {
+    struct plist support; /* the `$N = call` expressions */
+    struct plist names;   /* the generated names, in the order of the calls */
+    size_t k;             /* reuse: the next name to take */
+    bool reuse; /* names are the head's (an else clause shares the head's parameters, but its
+                   body needs its own copy of their calls, under the same names) */
+};
+
+static ay_err lift_calls(struct ps *p, struct ay_rego_term **slot, struct lift *lf)
+{
+    struct ay_rego_term *t = *slot;
+    if (t->kind == AY_RT_ARR || t->kind == AY_RT_SET || t->kind == AY_RT_OBJ) {
+        for (size_t i = 0; i < t->n; i++) {
+            TRY(lift_calls(p, &t->items[i], lf));
+        }
+        return AY_OK;
+    }
+    if (t->kind != AY_RT_CALL) {
+        return AY_OK;
+    }
+    char *name;
+    if (lf->reuse) {
+        if (lf->k >= lf->names.n) {
+            return perr(p, "internal: function parameters parsed differently");
+        }
+        name = lf->names.v[lf->k++];
+    } else {
+        char nm[16];
+        int nl = snprintf(nm, sizeof nm, "$%u", p->ntpl++);
+        TRY(ay_arena_strndup(p->a, nm, (size_t)nl, &name));
+        TRY(plist_push(p, &lf->names, name));
+    }
+    struct ay_rego_term *v[2];
+    for (size_t i = 0; i < 2; i++) {
+        TRY(ay_arena_alloc(p->a, sizeof *v[i], (void **)&v[i]));
+        v[i]->kind = AY_RT_VAR;
+        v[i]->line = t->line;
+        v[i]->col = t->col;
+        v[i]->slot = -1;
+        v[i]->host = -1;
+        v[i]->name = name;
+        v[i]->name_len = (uint32_t)strlen(name);
+    }
+    struct ay_rego_expr *e;
+    TRY(ay_arena_alloc(p->a, sizeof *e, (void **)&e));
+    e->kind = AY_RE_UNIFY;
+    e->line = t->line;
+    e->col = t->col;
+    e->qslot = -1;
+    e->a = v[1];
+    e->b = t;
+    *slot = v[0];
+    return plist_push(p, &lf->support, e);
+}
+
+/* Appends lf's support expressions to r's body. */
+static ay_err append_support(struct ps *p, struct ay_rego_rule *r, const struct lift *lf)
+{
+    struct ay_rego_body *b = r->body;
+    size_t n0 = b != NULL ? b->n : 0;
+    struct ay_rego_body *nb;
+    TRY(ay_arena_alloc(p->a, sizeof *nb, (void **)&nb));
+    TRY(ay_arena_array(p->a, n0 + lf->support.n, sizeof *nb->exprs, (void **)&nb->exprs));
+    for (size_t i = 0; i < n0; i++) {
+        nb->exprs[i] = b->exprs[i];
+    }
+    for (size_t i = 0; i < lf->support.n; i++) {
+        nb->exprs[n0 + i] = lf->support.v[i];
+    }
+    nb->n = n0 + lf->support.n;
+    r->body = nb;
+    return AY_OK;
+}
+
+/* The head's parameters: their calls move to the head's body (names collected in lf). */
+static ay_err lift_head_args(struct ps *p, struct ay_rego_rule *r, struct lift *lf)
+{
+    for (size_t i = 0; i < r->nargs; i++) {
+        TRY(lift_calls(p, &r->args[i], lf));
+    }
+    return lf->support.n > 0 ? append_support(p, r, lf) : AY_OK;
+}
+
+/* An else clause of a head whose parameters had calls: the parameters are parsed again from
+ * their tokens (args_at) for fresh copies of the calls, appended to the clause's body under the
+ * head's generated names; the clause keeps the head's (shared) parameters. */
+static ay_err lift_else_args(struct ps *p, struct ay_rego_rule *e, size_t args_at,
+                             const struct lift *head)
+{
+    size_t resume = p->i;
+    seek(p, args_at);
+    struct plist args = {0};
+    TRY(parse_terms_until(p, AY_TK_RPAREN, &args));
+    seek(p, resume);
+    struct lift lf = {.names = head->names, .reuse = true};
+    for (size_t i = 0; i < args.n; i++) {
+        TRY(lift_calls(p, (struct ay_rego_term **)&args.v[i], &lf));
+    }
+    return append_support(p, e, &lf);
+}
+
+/* A rule, with the METADATA annotations that preceded it. */
+static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_annot *annots,
+                         struct ay_rego_rule **out)
 {
     const struct ay_rego_tok *at = cur(p);
     struct ay_rego_rule *r;
     TRY(ay_arena_alloc(p->a, sizeof *r, (void **)&r));
+    r->annots = annots;
     r->line = at->line;
     r->col = at->col;
     r->mod = m;
@@ -1120,8 +1229,10 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
     }
     r->path = path.v;
     r->npath = path.n;
+    size_t args_at = 0; /* token of the first function parameter */
     if (cur(p)->kind == AY_TK_LPAREN && !cur(p)->sp_before && r->key == NULL) {
         adv(p);
+        args_at = p->i;
         struct plist args = {0};
         TRY(parse_terms_until(p, AY_TK_RPAREN, &args));
         r->kind = AY_RR_FUNC;
@@ -1170,6 +1281,10 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
         return AY_OK;
     }
     TRY(parse_rule_body(p, &r->body));
+    struct lift lf = {0};
+    if (r->kind == AY_RR_FUNC) {
+        TRY(lift_head_args(p, r, &lf));
+    }
     /* else chain */
     struct ay_rego_rule *last = r;
     while (is_ident(cur(p), AY_KW_ELSE) && !dot_next(p)) {
@@ -1191,6 +1306,9 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
             TRY(parse_in(p, &e->value));
         }
         TRY(parse_rule_body(p, &e->body));
+        if (lf.names.n > 0) {
+            TRY(lift_else_args(p, e, args_at, &lf));
+        }
         last->els = e;
         last = e;
     }
@@ -1242,6 +1360,24 @@ static ay_err parse_import(struct ps *p, struct ay_rego_module *m, struct plist 
     return plist_push(p, imps, im);
 }
 
+/* The METADATA blocks before the statement at the current token (all that are left when
+ * target is AY_RM_NONE, at the end of the module), parsed for that statement, in source order
+ * (OPA attaches a block to the first statement below it). */
+static ay_err take_annots(struct ps *p, struct ay_rego_module *m, enum ay_rego_meta_target target,
+                          struct ay_rego_annot **out)
+{
+    uint32_t before = target == AY_RM_NONE ? UINT32_MAX : cur(p)->line;
+    struct ay_rego_meta_block blk;
+    while (ay_rego_lexer_meta(p->lx, before, &blk)) {
+        struct ay_rego_annot *an;
+        TRY(ay_rego_meta_parse(p->a, p->name, &blk, target, p->diag, &an));
+        m->has_annots = true;
+        *out = an;
+        out = &an->next;
+    }
+    return AY_OK;
+}
+
 static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
 {
     struct ps p = *pp;
@@ -1255,6 +1391,7 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
     if (!is_ident(cur(&p), AY_KW_PACKAGE)) {
         return perr(&p, "expected package declaration");
     }
+    TRY(take_annots(&p, m, AY_RM_PACKAGE, &m->annots));
     adv(&p);
     struct slist pkg = {0};
     TRY(parse_path(&p, &pkg));
@@ -1262,6 +1399,8 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
     m->npkg = pkg.n;
     struct plist imps = {0};
     while (is_ident(cur(&p), AY_KW_IMPORT) && !dot_next(&p)) {
+        struct ay_rego_annot *none = NULL;
+        TRY(take_annots(&p, m, AY_RM_IMPORT, &none));
         TRY(parse_import(&p, m, &imps));
     }
     struct plist rules = {0};
@@ -1271,8 +1410,10 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
         }
         /* No token of an earlier rule is looked at again. */
         ay_rego_lexer_release(p.lx, p.i > 0 ? p.i - 1 : 0);
+        struct ay_rego_annot *annots = NULL;
+        TRY(take_annots(&p, m, AY_RM_RULE, &annots));
         struct ay_rego_rule *r = NULL;
-        TRY(parse_rule(&p, m, &r));
+        TRY(parse_rule(&p, m, annots, &r));
         TRY(plist_push(&p, &rules, r));
         if (cur(&p)->kind != AY_TK_EOF && !cur(&p)->nl_before && cur(&p)->kind != AY_TK_SEMI) {
             return perr(&p, "unexpected token after rule");
@@ -1280,6 +1421,8 @@ static ay_err parse_module_toks(struct ps *pp, struct ay_rego_module **out)
         while (accept(&p, AY_TK_SEMI)) {
         }
     }
+    struct ay_rego_annot *none = NULL;
+    TRY(take_annots(&p, m, AY_RM_NONE, &none));
     m->imports = (struct ay_rego_import *)NULL;
     if (imps.n > 0) {
         TRY(ay_arena_array(a, imps.n, sizeof *m->imports, (void **)&m->imports));

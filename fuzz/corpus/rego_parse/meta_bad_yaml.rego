@@ -1,0 +1,7 @@
+package t
+
+# METADATA
+# title: a
+# b: : c
+#	- tab
+p := 1

@@ -1,0 +1,9 @@
+package t
+# METADATA
+# title: crlf
+#
+# METADATA
+
+# METADATA
+# scope: package
+p := rego.metadata.chain()

@@ -1,0 +1,6 @@
+package t
+p := 1
+
+# METADATA
+# scope: rule
+# title: dangling
