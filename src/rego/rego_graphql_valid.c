@@ -69,6 +69,20 @@ static ay_err pv_push(struct ay_arena *a, struct pvec *v, const void *x)
     return AY_OK;
 }
 
+/* A copy of in, sorted with cmp (in keeps its order). */
+static ay_err pv_sorted(struct ay_arena *a, const struct pvec *in,
+                        int (*cmp)(const void *, const void *), struct pvec *out)
+{
+    *out = (struct pvec){0};
+    for (size_t i = 0; i < in->n; i++) {
+        TRY(pv_push(a, out, in->p[i]));
+    }
+    if (out->n > 1) {
+        qsort((void *)out->p, out->n, sizeof *out->p, cmp);
+    }
+    return AY_OK;
+}
+
 /* A merged type: its definition plus everything its extensions add. */
 struct gtype {
     struct ay_str name;
@@ -754,25 +768,15 @@ static ay_err build(struct vctx *v, const struct ay_gql_sdoc *pre, const struct 
         }
     }
     /* Types, then directive definitions, each in name order (the reference's order). */
-    struct pvec sorted = {0};
-    for (size_t i = 0; i < s->types.n; i++) {
-        TRY(pv_push(v->a, &sorted, s->types.p[i]));
-    }
-    if (sorted.n > 1) {
-        qsort((void *)sorted.p, sorted.n, sizeof *sorted.p, cmp_type);
-    }
+    struct pvec sorted;
+    TRY(pv_sorted(v->a, &s->types, cmp_type, &sorted));
     for (size_t i = 0; i < sorted.n; i++) {
         if (!check_def(v, sorted.p[i])) {
             return v->err;
         }
     }
-    struct pvec dsorted = {0};
-    for (size_t i = 0; i < s->dirs.n; i++) {
-        TRY(pv_push(v->a, &dsorted, s->dirs.p[i]));
-    }
-    if (dsorted.n > 1) {
-        qsort((void *)dsorted.p, dsorted.n, sizeof *dsorted.p, cmp_dir);
-    }
+    struct pvec dsorted;
+    TRY(pv_sorted(v->a, &s->dirs, cmp_dir, &dsorted));
     for (size_t i = 0; i < dsorted.n; i++) {
         const struct ay_gql_dirdef *d = dsorted.p[i];
         if (!check_name(v, d->pos, d->name) || !check_args(v, d->args, d)) {
