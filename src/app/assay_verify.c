@@ -159,27 +159,26 @@ static ay_err rv_null(void *arg, const char *const *args_json, size_t nargs, str
     return ay_buf_finish(out);
 }
 
-static ay_err eval_rule(const struct ay_rego_policy *p, struct ay_ctx *ctx, const char *rule,
-                        const char *input, json_t **out)
+/* data.policy.trust_claims and data.policy.extensions in one evaluation (the claims are read
+ * once); an absent or undefined rule gives NULL. */
+static ay_err eval_rules(const struct ay_rego_policy *p, struct ay_ctx *ctx, const char *input,
+                         json_t **trust, json_t **ext)
 {
     struct ay_rego_eval_opts o;
     memset(&o, 0, sizeof o);
     o.input_json = input;
     o.input_len = strlen(input);
     o.now_ns = ctx->now * 1000000000;
-    struct ay_buf b;
-    ay_buf_init(&b, ctx->arena, AY_LIMIT_RESPONSE);
-    bool defined = false;
-    *out = NULL;
-    ay_err err = ay_rego_eval_rule(p, rule, &o, &b, &defined, &ctx->diag);
-    if (err == AY_ERR_NOT_FOUND) {
-        ay_diag_clear(&ctx->diag);
-        return AY_OK;
-    }
-    TRY(err);
-    if (defined) {
+    struct ay_buf b[2];
+    ay_buf_init(&b[0], ctx->arena, AY_LIMIT_RESPONSE);
+    ay_buf_init(&b[1], ctx->arena, AY_LIMIT_RESPONSE);
+    struct ay_rego_rule_result r[2] = {{.path = "data.policy.trust_claims", .out = &b[0]},
+                                       {.path = "data.policy.extensions", .out = &b[1]}};
+    json_t **outs[2] = {trust, ext};
+    TRY(ay_rego_eval_rules(p, r, 2, &o, &ctx->diag));
+    for (size_t i = 0; i < 2; i++) {
         json_error_t je;
-        *out = json_loadb(b.ptr, b.len, JSON_DECODE_ANY, &je);
+        *outs[i] = r[i].defined ? json_loadb(b[i].ptr, b[i].len, JSON_DECODE_ANY, &je) : NULL;
     }
     return AY_OK;
 }
@@ -221,10 +220,7 @@ static ay_err run_policy(struct ay_ctx *ctx, const char *path, const json_t *ann
         err = ay_json_dump(annotated, JSON_COMPACT, &input);
     }
     if (err == AY_OK) {
-        err = eval_rule(p, ctx, "data.policy.trust_claims", input.ptr, &trust);
-    }
-    if (err == AY_OK) {
-        err = eval_rule(p, ctx, "data.policy.extensions", input.ptr, &ext);
+        err = eval_rules(p, ctx, input.ptr, &trust, &ext);
     }
     if (err == AY_OK) {
         err = ay_token_ear_appraisal(trust, ext, path, (json_t *)(uintptr_t)annotated, &ctx->diag,

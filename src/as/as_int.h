@@ -118,11 +118,12 @@ void as_policy_fini(struct ay_as *as);
 AY_MUST_USE ay_err as_policy_acquire(struct ay_as *as, struct ay_ctx *ctx, const char *id,
                                      struct as_policy_ref *out);
 void as_policy_put(struct as_policy_ref *ref);
-/* Evaluates data.policy.<rule> with input; *out = the value (new reference) or NULL when the
- * rule is undefined or absent. */
+/* Evaluates data.policy.<rules[i]> (at most 4) with input in one evaluation; outs[i] = the
+ * value (new reference) or NULL when the rule is undefined or absent. */
 AY_MUST_USE ay_err as_policy_eval(struct ay_as *as, struct ay_ctx *ctx,
-                                  const struct as_policy_ref *ref, const char *rule,
-                                  const char *input_json, size_t input_len, json_t **out);
+                                  const struct as_policy_ref *ref, const char *const *rules,
+                                  size_t n, const char *input_json, size_t input_len,
+                                  json_t **outs);
 /* A Cocos policy applied to evidence a verifier has accepted (the outcome, not an error, when
  * a field does not match): *out_trust = the EAR trust claims (new reference; see docs/API.md
  * "Cocos policies"), and annotated gets a "cocos" member with the result, the failing field

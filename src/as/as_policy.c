@@ -305,41 +305,48 @@ void as_policy_put(struct as_policy_ref *ref)
 }
 
 ay_err as_policy_eval(struct ay_as *as, struct ay_ctx *ctx, const struct as_policy_ref *ref,
-                      const char *rule, const char *input_json, size_t input_len, json_t **out)
+                      const char *const *rules, size_t n, const char *input_json,
+                      size_t input_len, json_t **outs)
 {
     (void)as;
-    char path[64];
-    (void)snprintf(path, sizeof path, "data.policy.%s", rule);
+    enum { MAX_RULES = 4 };
+    ENSURE(n <= MAX_RULES, AY_ERR_INTERNAL);
+    struct ay_rego_rule_result rr[MAX_RULES];
+    struct ay_buf bufs[MAX_RULES];
+    char paths[MAX_RULES][64];
+    for (size_t i = 0; i < n; i++) {
+        outs[i] = NULL;
+        (void)snprintf(paths[i], sizeof paths[i], "data.policy.%s", rules[i]);
+        ay_buf_init(&bufs[i], ctx->arena, AY_LIMIT_RESPONSE);
+        rr[i] = (struct ay_rego_rule_result){.path = paths[i], .out = &bufs[i]};
+    }
     struct ay_rego_eval_opts o;
     memset(&o, 0, sizeof o);
     o.input_json = input_json;
     o.input_len = input_len;
     o.now_ns = ctx->now * 1000000000;
-    struct ay_buf b;
-    ay_buf_init(&b, ctx->arena, AY_LIMIT_RESPONSE);
-    bool defined = false;
-    ay_err err = ay_rego_eval_rule(ref->policy, path, &o, &b, &defined, &ctx->diag);
-    /* TRUSTEE.md section 5.1: a rule that does not exist is "absent", not an error. */
-    if (err == AY_ERR_NOT_FOUND) {
-        ay_diag_clear(&ctx->diag);
-        *out = NULL;
-        return AY_OK;
-    }
+    /* One evaluation for all rules: the claims are read once. */
+    ay_err err = ay_rego_eval_rules(ref->policy, rr, n, &o, &ctx->diag);
     if (err != AY_OK) {
-        ay_diag_prefix(&ctx->diag, "policy evaluation of %s", path);
+        ay_diag_prefix(&ctx->diag, "policy evaluation");
         return err == AY_ERR_LIMIT ? err : AY_ERR_POLICY_EVAL;
     }
-    if (!defined) {
-        *out = NULL;
-        return AY_OK;
+    /* TRUSTEE.md section 5.1: a rule that does not exist is "absent", not an error. */
+    for (size_t i = 0; i < n; i++) {
+        if (!rr[i].exists || !rr[i].defined) {
+            continue;
+        }
+        json_error_t je;
+        outs[i] = json_loadb(bufs[i].ptr, bufs[i].len, JSON_DECODE_ANY, &je);
+        if (outs[i] == NULL) {
+            for (size_t j = 0; j < i; j++) {
+                json_decref(outs[j]);
+                outs[j] = NULL;
+            }
+            return FAIL(&ctx->diag, AY_ERR_INTERNAL, "policy result of %s is not JSON: %s",
+                        paths[i], je.text);
+        }
     }
-    json_error_t je;
-    json_t *v = json_loadb(b.ptr, b.len, JSON_DECODE_ANY, &je);
-    if (v == NULL) {
-        return FAIL(&ctx->diag, AY_ERR_INTERNAL, "policy result of %s is not JSON: %s", path,
-                    je.text);
-    }
-    *out = v;
     return AY_OK;
 }
 

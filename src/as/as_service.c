@@ -406,6 +406,8 @@ static ay_err eval_policy(struct ay_as *as, struct ay_ctx *ctx, const struct app
         as_policy_put(&ref);
         return cerr;
     }
+    static const char *const rules[] = {"trust_claims", "extensions", "allow"};
+    json_t *vals[3] = {NULL, NULL, NULL};
     struct ay_buf input;
     ay_buf_init(&input, ctx->arena, AY_LIMIT_RESPONSE);
     ay_err err = ay_json_dump(in->annotated, JSON_COMPACT, &input);
@@ -413,11 +415,12 @@ static ay_err eval_policy(struct ay_as *as, struct ay_ctx *ctx, const struct app
         err = FAIL(&ctx->diag, err, "claims serialization");
         goto out;
     }
+    CHECK(as_policy_eval(as, ctx, &ref, rules, simple ? 3 : 2, input.ptr, input.len, vals));
+    *out_trust = vals[0];
+    *out_ext = vals[1];
     if (simple) {
-        CHECK(as_policy_eval(as, ctx, &ref, "allow", input.ptr, input.len, out_allow));
+        *out_allow = vals[2];
     }
-    CHECK(as_policy_eval(as, ctx, &ref, "trust_claims", input.ptr, input.len, out_trust));
-    CHECK(as_policy_eval(as, ctx, &ref, "extensions", input.ptr, input.len, out_ext));
 out:
     if (err != AY_OK) {
         json_decref(*out_trust);

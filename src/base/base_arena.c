@@ -9,7 +9,7 @@
 
 #include "base/base_mem.h"
 
-#define CHUNK_MIN ((size_t)16 * 1024)
+#define CHUNK_MIN ((size_t)32 * 1024)
 #define ALIGN ((size_t)alignof(max_align_t))
 
 struct chunk {

@@ -75,6 +75,21 @@ struct ay_rego_eval_opts {
 AY_MUST_USE ay_err ay_rego_eval_rule(const struct ay_rego_policy *p, const char *path,
                                      const struct ay_rego_eval_opts *o, struct ay_buf *out,
                                      bool *out_defined, struct ay_diag *diag);
+/* One rule of ay_rego_eval_rules. */
+struct ay_rego_rule_result {
+    const char *path;   /* in: "data.policy.trust_claims" */
+    struct ay_buf *out; /* in: the value is written here as JSON, when defined */
+    bool exists;        /* out: a rule, package or data document has this path */
+    bool defined;       /* out: it has a value */
+};
+
+/* Evaluates several rules in one evaluation: input and data are read once and a rule computed
+ * for one path is reused by the next, as a service asking for trust_claims and extensions
+ * wants. A path that names nothing gives exists = false (not an error). The first error
+ * stops the evaluation; diag names the rule. */
+AY_MUST_USE ay_err ay_rego_eval_rules(const struct ay_rego_policy *p,
+                                      struct ay_rego_rule_result *rules, size_t n,
+                                      const struct ay_rego_eval_opts *o, struct ay_diag *diag);
 /* Evaluates a query ("data.x.allow == true; y := 1") and writes the OPA-style result set
  * ([{"expressions":[{"value":...,"text":"..."}],"bindings":{...}}, ...]) as JSON into out. */
 AY_MUST_USE ay_err ay_rego_eval_query(const struct ay_rego_policy *p, const char *query,

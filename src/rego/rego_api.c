@@ -149,33 +149,56 @@ static ay_err split_path(struct ay_arena *a, const char *path, const char ***out
     return AY_OK;
 }
 
-ay_err ay_rego_eval_rule(const struct ay_rego_policy *p, const char *path,
-                         const struct ay_rego_eval_opts *o, struct ay_buf *out, bool *out_defined,
-                         struct ay_diag *diag)
+ay_err ay_rego_eval_rules(const struct ay_rego_policy *p, struct ay_rego_rule_result *rules,
+                          size_t n, const struct ay_rego_eval_opts *o, struct ay_diag *diag)
 {
     struct ay_arena *a;
     ay_arena_new(o && o->max_memory ? o->max_memory : AY_LIMIT_REQUEST_ARENA, &a);
-    ay_err err;
+    ay_err err = AY_OK;
     struct ay_rego_eval *ev = NULL;
-    const char **segs = NULL;
-    size_t nseg = 0;
-    struct ay_val v = ay_val_undef();
-    bool found = false;
-    CHECK(split_path(a, path, &segs, &nseg));
     CHECK(ay_rego_eval_new(p, a, o, diag, &ev));
-    CHECK(ay_rego_eval_path(ev, segs, nseg, &v, &found));
-    if (!found) {
-        err = FAIL(diag, AY_ERR_NOT_FOUND, "rego: %s is not a valid rule path", path);
-        goto out;
+    for (size_t i = 0; i < n; i++) {
+        struct ay_rego_rule_result *r = &rules[i];
+        const char **segs = NULL;
+        size_t nseg = 0;
+        struct ay_val v = ay_val_undef();
+        r->exists = false;
+        r->defined = false;
+        err = split_path(a, r->path, &segs, &nseg);
+        if (err == AY_ERR_NOT_FOUND) {
+            continue; /* "data..x" names nothing */
+        }
+        CHECK(err);
+        err = ay_rego_eval_path(ev, segs, nseg, &v, &r->exists);
+        if (err != AY_OK) {
+            err = finish_err(err, diag);
+            if (n > 1) {
+                ay_diag_prefix(diag, "%s", r->path);
+            }
+            goto out;
+        }
+        if (r->exists && v.kind != AY_V_UNDEF) {
+            ay_val_write_json(r->out, v);
+            r->defined = true;
+        }
     }
-    if (v.kind != AY_V_UNDEF) {
-        ay_val_write_json(out, v);
-    }
-    *out_defined = v.kind != AY_V_UNDEF;
 out:
     err = finish_err(err, diag);
     ay_arena_free(a);
     return err;
+}
+
+ay_err ay_rego_eval_rule(const struct ay_rego_policy *p, const char *path,
+                         const struct ay_rego_eval_opts *o, struct ay_buf *out, bool *out_defined,
+                         struct ay_diag *diag)
+{
+    struct ay_rego_rule_result r = {.path = path, .out = out};
+    TRY(ay_rego_eval_rules(p, &r, 1, o, diag));
+    if (!r.exists) {
+        return FAIL(diag, AY_ERR_NOT_FOUND, "rego: %s is not a valid rule path", path);
+    }
+    *out_defined = r.defined;
+    return AY_OK;
 }
 
 struct qres {

@@ -1029,6 +1029,21 @@ static bool hex4(struct jr *r, uint32_t *out)
     return true;
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+
+/* Nonzero if a byte of w (all bytes < 0x80) is below n (n <= 0x80). */
+static inline uint64_t has_below(uint64_t w, unsigned n)
+{
+    return (w - ONES * n) & ~w & ONES * 0x80;
+}
+
+/* Nonzero if a byte of w equals c. */
+static inline uint64_t has_byte(uint64_t w, unsigned char c)
+{
+    uint64_t x = w ^ (ONES * c);
+    return (x - ONES) & ~x & ONES * 0x80;
+}
+
 static ay_err jstring(struct jr *r, struct ay_val *out)
 {
     r->pos++; /* opening quote */
@@ -1038,6 +1053,15 @@ static ay_err jstring(struct jr *r, struct ay_val *out)
     unsigned char hi = 0;
     const unsigned char *q = (const unsigned char *)r->s + r->pos;
     const unsigned char *end = (const unsigned char *)r->s + r->n;
+    /* Eight plain ASCII bytes at a time (not '"', '\\', control or >= 0x80), then bytewise. */
+    while (end - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        if (((w & ONES * 0x80) | has_below(w, 0x20) | has_byte(w, '"') | has_byte(w, '\\')) != 0) {
+            break;
+        }
+        q += 8;
+    }
     while (q < end && *q >= 0x20 && *q != '"' && *q != '\\') {
         hi |= *q++;
     }

@@ -296,6 +296,54 @@ static void test_host_builtin(void **state)
     ay_rego_builtins_free(b);
 }
 
+/* Several rules in one evaluation: absent paths, undefined rules, shared rule values, and an
+ * error that names its rule. */
+static void test_eval_rules(void **state)
+{
+    (void)state;
+    struct ay_rego_policy *p = compile_ok("package t\n"
+                                          "n := count(input.xs)\n"
+                                          "twice := n * 2\n"
+                                          "u if input.nope\n"
+                                          "bad := 1 / input.zero\n",
+                                          NULL);
+    struct ay_buf b[4];
+    for (size_t i = 0; i < 4; i++) {
+        ay_buf_init(&b[i], NULL, 1 << 16);
+    }
+    struct ay_rego_rule_result r[4] = {{.path = "data.t.n", .out = &b[0]},
+                                       {.path = "data.t.twice", .out = &b[1]},
+                                       {.path = "data.t.u", .out = &b[2]},
+                                       {.path = "data.t.absent", .out = &b[3]}};
+    const char *in = "{\"xs\": [1, 2, 3], \"zero\": 0}";
+    struct ay_rego_eval_opts o = {.input_json = in, .input_len = strlen(in)};
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    assert_int_equal(ay_rego_eval_rules(p, r, 4, &o, &d), AY_OK);
+    assert_true(r[0].exists && r[0].defined);
+    assert_string_equal(b[0].ptr, "3");
+    assert_true(r[1].exists && r[1].defined);
+    assert_string_equal(b[1].ptr, "6");
+    assert_true(r[2].exists && !r[2].defined);
+    assert_true(!r[3].exists && !r[3].defined);
+    assert_null(b[3].ptr);
+    /* Strict: a builtin error stops the evaluation and diag says which rule. */
+    o.strict_builtin_errors = true;
+    struct ay_rego_rule_result r2[2] = {{.path = "data.t.n", .out = &b[0]},
+                                        {.path = "data.t.bad", .out = &b[1]}};
+    ay_diag_clear(&d);
+    assert_int_not_equal(ay_rego_eval_rules(p, r2, 2, &o, &d), AY_OK);
+    assert_non_null(strstr(ay_diag_message(&d), "data.t.bad"));
+    assert_non_null(strstr(ay_diag_message(&d), "divide by zero"));
+    for (size_t i = 0; i < 4; i++) {
+        ay_buf_free(&b[i]);
+    }
+    /* The one-rule form keeps its NOT_FOUND for a path that names nothing. */
+    assert_string_equal(rule(p, "data.t.absent", NULL, false),
+                        "ERR:NOT_FOUND:rego: data.t.absent is not a valid rule path");
+    ay_rego_policy_release(p);
+}
+
 static void capture(void *arg, const char *text, size_t len)
 {
     struct ay_buf *b = arg;
@@ -411,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_with_scopes),
         cmocka_unit_test(test_templates_and_keyword_refs),
         cmocka_unit_test(test_host_builtin),
+        cmocka_unit_test(test_eval_rules),
         cmocka_unit_test(test_print_and_query),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_concurrent),
