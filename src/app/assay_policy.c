@@ -59,6 +59,7 @@ static bool slurp(const char *path, size_t cap, char **out, size_t *len)
         (uint64_t)st.st_size <= cap) {
         size_t size = (size_t)st.st_size;
         char *p = ay_xmalloc(size + 1);
+        ay_populate(p, size + 1); /* one call instead of a page fault per page read into */
         size_t got = size > 0 ? fread(p, 1, size, f) : 0;
         bool grew = got == size && fgetc(f) != EOF;
         if (got == size && !grew && ferror(f) == 0) {
@@ -73,11 +74,13 @@ static bool slurp(const char *path, size_t cap, char **out, size_t *len)
     }
     struct ay_buf b;
     ay_buf_init(&b, NULL, cap);
-    char tmp[16384];
+    /* Not on the stack: a 16 KiB frame is probed page by page on every call. */
+    char *tmp = ay_xmalloc(16384);
     size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+    while ((n = fread(tmp, 1, 16384, f)) > 0) {
         ay_buf_put(&b, tmp, n);
     }
+    ay_free(tmp);
     bool rd_err = ferror(f) != 0;
     (void)fclose(f);
     if (rd_err || ay_buf_finish(&b) != AY_OK) {

@@ -5,7 +5,6 @@
 #include <stdalign.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "base/base_mem.h"
 
@@ -27,17 +26,15 @@ struct ay_arena {
     size_t used; /* bytes handed out */
 };
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
 #define PREFAULT_MIN ((size_t)64 * 1024)
+/* glibc's default M_MMAP_THRESHOLD: a fresh process gets blocks this large as new zero pages,
+ * which calloc does not write. */
+#define FRESH_MIN ((size_t)128 * 1024)
 
 /* Maps the pages of c up to `upto` bytes (and up to 64 KiB more) ahead of use with one
- * madvise call instead of a page fault per page, which costs ~12 µs on the CI machine's VM
- * against <1 µs per page populated (issue 3: a short-lived `assay policy eval` spent a third
- * of its time in page faults of its arena). A chunk is filled front to back, so the pages
- * will be written anyway. Best effort: kernels before 5.14 say EINVAL and pages fault in as
- * usual. Small chunks are left alone. */
+ * madvise call instead of a page fault per page (issue 3: a short-lived `assay policy eval`
+ * spent a third of its time in page faults of its arena). A chunk is filled front to back, so
+ * the pages will be written anyway. Chunks below FRESH_MIN were populated whole when taken. */
 static void prefault(struct chunk *c, size_t upto)
 {
     if (c->size < PREFAULT_MIN) {
@@ -46,10 +43,28 @@ static void prefault(struct chunk *c, size_t upto)
     }
     size_t end = upto - c->ready < PREFAULT_MIN ? c->ready + PREFAULT_MIN : upto;
     end = end < c->size ? end : c->size;
-    uintptr_t lo = (uintptr_t)(c->data + c->ready) & ~(uintptr_t)4095;
-    uintptr_t hi = ((uintptr_t)(c->data + end) + 4095) & ~(uintptr_t)4095;
-    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+    ay_populate(c->data + c->ready, end - c->ready);
     c->ready = end;
+}
+
+/* A zeroed chunk. Small ones come from the heap: populated in one call before they are zeroed
+ * (calloc would zero them page fault by page fault); large ones from calloc, which gets new zero
+ * pages for them in a fresh process and leaves them untouched until prefault. */
+static struct chunk *chunk_new(size_t total)
+{
+    struct chunk *c;
+    if (total >= FRESH_MIN) {
+        c = ay_xcalloc(1, total);
+        c->ready = 0;
+    } else {
+        c = ay_xmalloc(total);
+        if (total >= (size_t)16 * 1024) {
+            ay_populate(c, total);
+        }
+        memset(c, 0, total);
+        c->ready = total - sizeof *c;
+    }
+    return c;
 }
 
 void ay_arena_new(size_t cap, struct ay_arena **out)
@@ -126,11 +141,10 @@ ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
             total = sizeof *c + size;
             ENSURE(a->cap - a->taken >= total && a->taken <= a->cap, AY_ERR_LIMIT);
         }
-        /* Zeroed once here (calloc skips it for fresh pages) rather than at every alloc. */
-        struct chunk *nc = ay_xcalloc(1, total);
+        /* Zeroed once here rather than at every alloc. */
+        struct chunk *nc = chunk_new(total);
         nc->size = size;
         nc->used = 0;
-        nc->ready = 0;
         nc->next = c;
         a->head = nc;
         a->taken += total;

@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 
 static void oom(size_t n)
 {
@@ -55,4 +61,14 @@ char *ay_xstrndup(const char *s, size_t n)
 void ay_free(void *p)
 {
     free(p);
+}
+
+void ay_populate(void *p, size_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+    uintptr_t hi = ((uintptr_t)p + n + 4095) & ~(uintptr_t)4095;
+    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 }
