@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     struct ay_rego_module_src m = {"fuzz.rego", s, plen};
-    struct ay_rego_compile_opts co = {AY_REGO_V1, NULL};
+    struct ay_rego_compile_opts co = {.syntax = AY_REGO_V1, .host = NULL};
     struct ay_diag d;
     ay_diag_clear(&d);
     struct ay_rego_policy *p = NULL;

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct ay_rego_module_src m = {"fuzz.rego", (const char *)data, size};
     for (int syn = AY_REGO_V1; syn <= AY_REGO_V0; syn++) {
-        struct ay_rego_compile_opts o = {(enum ay_rego_syntax)syn, NULL};
+        struct ay_rego_compile_opts o = {.syntax = (enum ay_rego_syntax)syn, .host = NULL};
         struct ay_diag d;
         ay_diag_clear(&d);
         struct ay_rego_policy *p = NULL;

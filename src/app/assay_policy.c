@@ -129,7 +129,8 @@ static int compile_all(const struct policy_args *a, struct loaded *l, struct ay_
     if (!load_modules(a, l)) {
         return 2;
     }
-    struct ay_rego_compile_opts o = {.syntax = a->syntax, .host = NULL};
+    /* The texts are freed only after the policy (free_modules runs last everywhere). */
+    struct ay_rego_compile_opts o = {.syntax = a->syntax, .host = NULL, .borrow_text = true};
     struct ay_diag d;
     ay_diag_clear(&d);
     if (ay_rego_compile(l->src, l->n, &o, &d, out) != AY_OK) {

@@ -202,7 +202,7 @@ static ay_err run_policy(struct ay_ctx *ctx, const char *path, const json_t *ann
     ay_rego_builtins_new(&bi);
     ay_err err = ay_rego_builtins_add(bi, "query_reference_value", 1, rv_null, NULL);
     struct ay_rego_module_src mod = {path, (const char *)src, len};
-    struct ay_rego_compile_opts co = {AY_REGO_V1, bi};
+    struct ay_rego_compile_opts co = {.syntax = AY_REGO_V1, .host = bi};
     if (err == AY_OK) {
         struct ay_diag d0;
         ay_diag_clear(&d0);

@@ -60,7 +60,7 @@ static ay_err compile(struct ay_as *as, const char *id, const char *src, size_t 
     char name[AY_LIMIT_STORE_ID + 8];
     (void)snprintf(name, sizeof name, "%s.rego", id);
     struct ay_rego_module_src mod = {name, src, len};
-    struct ay_rego_compile_opts o = {AY_REGO_V1, as->builtins};
+    struct ay_rego_compile_opts o = {.syntax = AY_REGO_V1, .host = as->builtins};
     struct ay_diag d1;
     ay_diag_clear(&d1);
     ay_err err = ay_rego_compile(&mod, 1, &o, &d1, out);

@@ -44,6 +44,9 @@ AY_MUST_USE ay_err ay_rego_builtins_add(struct ay_rego_builtins *b, const char *
 struct ay_rego_compile_opts {
     enum ay_rego_syntax syntax;
     const struct ay_rego_builtins *host; /* may be NULL; borrowed, must outlive the policy */
+    /* The module texts stay valid and unchanged for as long as the policy lives: it points
+     * into them instead of keeping its own copy (a CLI that compiles once and exits). */
+    bool borrow_text;
 };
 
 /* Parses and compiles. On failure diag holds "name:line:col: message". */

@@ -64,15 +64,17 @@ ay_err ay_rego_compile(const struct ay_rego_module_src *mods, size_t n,
     for (size_t i = 0; i < n && err == AY_OK; i++) {
         const char *name = mods[i].name ? mods[i].name : "policy.rego";
         char *nm = NULL;
-        char *text = NULL;
+        const char *text = mods[i].text != NULL ? mods[i].text : "";
+        size_t len = mods[i].text != NULL ? mods[i].len : 0;
         err = ay_arena_strndup(p->arena, name, strlen(name), &nm);
-        if (err == AY_OK) {
+        if (err == AY_OK && (opts == NULL || !opts->borrow_text)) {
             /* The AST points into the text, so the policy keeps its own copy. */
-            err = ay_arena_strndup(p->arena, mods[i].text ? mods[i].text : "", mods[i].len,
-                                   &text);
+            char *copy = NULL;
+            err = ay_arena_strndup(p->arena, text, len, &copy);
+            text = copy;
         }
         if (err == AY_OK) {
-            err = ay_rego_parse_module(p->arena, nm, text, mods[i].len, v0, diag, &ms[i]);
+            err = ay_rego_parse_module(p->arena, nm, text, len, v0, diag, &ms[i]);
         }
     }
     if (err == AY_OK) {

@@ -48,7 +48,7 @@ static struct ay_rego_policy *compile_default(const char *id, struct ay_rego_bui
         }
         assert_int_equal(ay_buf_finish(&b), AY_OK);
         struct ay_rego_module_src m = {id, b.ptr, b.len};
-        struct ay_rego_compile_opts o = {AY_REGO_V1, bi};
+        struct ay_rego_compile_opts o = {.syntax = AY_REGO_V1, .host = bi};
         struct ay_diag d;
         ay_diag_clear(&d);
         struct ay_rego_policy *p = NULL;

@@ -21,7 +21,7 @@
 static struct ay_rego_policy *compile_ok(const char *src, const struct ay_rego_builtins *host)
 {
     struct ay_rego_module_src m = {"t.rego", src, strlen(src)};
-    struct ay_rego_compile_opts o = {AY_REGO_V1, host};
+    struct ay_rego_compile_opts o = {.syntax = AY_REGO_V1, .host = host};
     struct ay_diag d;
     ay_diag_clear(&d);
     struct ay_rego_policy *p = NULL;
@@ -344,6 +344,25 @@ static void test_eval_rules(void **state)
     ay_rego_policy_release(p);
 }
 
+/* borrow_text: the policy points into the caller's text (no copy); freed after the policy. */
+static void test_borrow_text(void **state)
+{
+    (void)state;
+    static const char src[] = "package t\nx := concat(\"-\", [\"a\", input.b])\n";
+    char *text = malloc(sizeof src - 1); /* not NUL-terminated: len is what counts */
+    assert_non_null(text);
+    memcpy(text, src, sizeof src - 1);
+    struct ay_rego_module_src m = {"t.rego", text, sizeof src - 1};
+    struct ay_rego_compile_opts o = {.syntax = AY_REGO_V1, .borrow_text = true};
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    struct ay_rego_policy *p = NULL;
+    assert_int_equal(ay_rego_compile(&m, 1, &o, &d, &p), AY_OK);
+    assert_string_equal(rule(p, "data.t.x", "{\"b\": \"c\"}", false), "\"a-c\"");
+    ay_rego_policy_release(p);
+    free(text);
+}
+
 static void capture(void *arg, const char *text, size_t len)
 {
     struct ay_buf *b = arg;
@@ -460,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_templates_and_keyword_refs),
         cmocka_unit_test(test_host_builtin),
         cmocka_unit_test(test_eval_rules),
+        cmocka_unit_test(test_borrow_text),
         cmocka_unit_test(test_print_and_query),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_concurrent),

@@ -20,7 +20,7 @@
 static ay_err compile_s(const char *src, struct ay_diag *d, struct ay_rego_policy **out)
 {
     struct ay_rego_module_src m = {"p.rego", src, strlen(src)};
-    struct ay_rego_compile_opts o = {AY_REGO_V1, NULL};
+    struct ay_rego_compile_opts o = {.syntax = AY_REGO_V1, .host = NULL};
     ay_diag_clear(d);
     *out = NULL;
     return ay_rego_compile(&m, 1, &o, d, out);

@@ -32,7 +32,7 @@ static struct ay_rego_policy *compile_n(const char *const *srcs, size_t n, struc
     for (size_t i = 0; i < n; i++) {
         m[i] = (struct ay_rego_module_src){names[i], srcs[i], strlen(srcs[i])};
     }
-    struct ay_rego_compile_opts o = {AY_REGO_V1, NULL};
+    struct ay_rego_compile_opts o = {.syntax = AY_REGO_V1, .host = NULL};
     ay_diag_clear(d);
     struct ay_rego_policy *p = NULL;
     if (ay_rego_compile(m, n, &o, d, &p) != AY_OK) {

@@ -18,7 +18,7 @@
 static ay_err compile_s(const char *src, enum ay_rego_syntax syn, struct ay_diag *d)
 {
     struct ay_rego_module_src m = {"p.rego", src, strlen(src)};
-    struct ay_rego_compile_opts o = {syn, NULL};
+    struct ay_rego_compile_opts o = {.syntax = syn, .host = NULL};
     struct ay_rego_policy *p = NULL;
     ay_diag_clear(d);
     ay_err e = ay_rego_compile(&m, 1, &o, d, &p);
