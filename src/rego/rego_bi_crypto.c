@@ -186,7 +186,7 @@ static ay_err bi_x509_parse_verify(struct ay_rego_bctx *bc, const struct ay_val 
     ay_err err = x509_input(bc, s, n, &p, &pn, &pem);
     bc->diag = saved;
     if (err == AY_OK &&
-        ay_crypto_rego_certs_verify_json(p, pn, pem, bc->now_ns / 1000000000, &ok, &b, &d) ==
+        ay_crypto_rego_certs_verify_json(p, pn, pem, ay_rego_bctx_now_ns(bc) / 1000000000, &ok, &b, &d) ==
             AY_OK &&
         ok) {
         TRY(ay_buf_finish(&b));

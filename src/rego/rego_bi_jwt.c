@@ -399,7 +399,7 @@ struct constraints {
 static ay_err parse_constraints(struct ay_rego_bctx *bc, struct ay_val o, struct constraints *c)
 {
     memset(c, 0, sizeof *c);
-    c->time_s = (double)bc->now_ns / 1e9;
+    c->time_s = (double)ay_rego_bctx_now_ns(bc) / 1e9;
     for (size_t i = 0; i < o.len; i++) {
         struct ay_val k = o.u.pairs[i].k, v = o.u.pairs[i].v;
         const char *name = k.kind == AY_V_STR ? k.u.s : "";

@@ -923,7 +923,7 @@ static ay_err bi_now_ns(struct ay_rego_bctx *bc, const struct ay_val *args, size
 {
     (void)args;
     (void)nargs;
-    *out = ay_val_int(bc->now_ns);
+    *out = ay_val_int(ay_rego_bctx_now_ns(bc));
     return AY_OK;
 }
 

@@ -21,7 +21,8 @@ struct ay_arena;
 struct ay_rego_bctx {
     struct ay_arena *arena; /* the evaluation arena: results and temporaries go here */
     struct ay_diag *diag;   /* where ay_rego_bi_fail writes (a scratch diag of the evaluator) */
-    int64_t now_ns;         /* time.now_ns() of this evaluation (fixed for the whole eval) */
+    int64_t now_ns;         /* the evaluation's clock if known, else 0: read it with
+                             * ay_rego_bctx_now_ns */
     const char *name;       /* the builtin being called, for messages */
     void *eval;             /* evaluator internals (print, walk); builtins do not touch it */
 };
@@ -40,6 +41,11 @@ struct ay_rego_bi {
     ay_rego_bi_fn *fn;
     unsigned flags;
 };
+
+/* time.now_ns() of this evaluation: one value for the whole evaluation, taken from the wall
+ * clock at its first use when the caller gave none (a process that never asks for the time
+ * never reads the clock: its first read page-faults the vDSO data). */
+int64_t ay_rego_bctx_now_ns(struct ay_rego_bctx *bc);
 
 /* Raises a builtin error "<name>: <message>" (OPA's builtin error wording), returning the code
  * the builtin must return (AY_ERR_POLICY_EVAL). */

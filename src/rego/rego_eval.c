@@ -2110,6 +2110,29 @@ void ay_rego_eval_mark_type_error(void *eval)
     ((struct ay_rego_eval *)eval)->bi_type_err = true;
 }
 
+static int64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ay_rego_bctx_now_ns(struct ay_rego_bctx *bc)
+{
+    if (bc->now_ns == 0) {
+        struct ay_rego_eval *ev = bc->eval;
+        if (ev == NULL) {
+            bc->now_ns = wall_ns();
+        } else {
+            if (ev->now_ns == 0) {
+                ev->now_ns = wall_ns();
+            }
+            bc->now_ns = ev->now_ns;
+        }
+    }
+    return bc->now_ns;
+}
+
 ay_err ay_rego_eval_new(const struct ay_rego_policy *p, struct ay_arena *arena,
                         const struct ay_rego_eval_opts *o, struct ay_diag *diag,
                         struct ay_rego_eval **out)
@@ -2124,12 +2147,7 @@ ay_err ay_rego_eval_new(const struct ay_rego_policy *p, struct ay_arena *arena,
     ev->print = o ? o->print : NULL;
     ev->print_arg = o ? o->print_arg : NULL;
     ev->strict = o ? o->strict_builtin_errors : false;
-    ev->now_ns = o ? o->now_ns : 0;
-    if (ev->now_ns == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ev->now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    }
+    ev->now_ns = o ? o->now_ns : 0; /* 0: the wall clock, read at first use */
     ev->input = ay_val_undef();
     ev->data = ay_val_empty(AY_V_OBJ);
     if (o != NULL && o->input_json != NULL) {
