@@ -95,25 +95,6 @@ static struct jv *jp_fail(struct jp *j, const char *what)
     return NULL;
 }
 
-static void put_utf8(struct ay_buf *b, unsigned long cp)
-{
-    if (cp < 0x80) {
-        ay_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        ay_buf_putc(b, (char)(0xC0 | (cp >> 6)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        ay_buf_putc(b, (char)(0xE0 | (cp >> 12)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        ay_buf_putc(b, (char)(0xF0 | (cp >> 18)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        ay_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
-}
-
 static bool jp_hex4(struct jp *j, unsigned long *out)
 {
     if (j->end - j->p < 4) {
@@ -162,13 +143,14 @@ static struct jv *jp_string(struct jp *j)
                 j->p[1] == 'u') {
                 j->p += 2;
                 unsigned long lo;
-                if (!jp_hex4(j, &lo)) {
+                if (!jp_hex4(j, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
                     ay_buf_free(&b);
                     return jp_fail(j, "bad surrogate");
                 }
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            put_utf8(&b, cp);
+            /* A lone surrogate becomes U+FFFD, as in the engine's reader (Go's rule). */
+            ay_buf_put_utf8(&b, (uint32_t)cp);
             break;
         }
         default: ay_buf_putc(&b, c); break;
