@@ -1139,18 +1139,20 @@ static ay_err jstring(struct jr *r, struct ay_val *out)
             if (!hex4(r, &cp)) {
                 return jfail(r, AY_ERR_MALFORMED, "bad \\u escape");
             }
-            if (cp >= 0xD800 && cp < 0xDC00) {
+            /* Go's encoding/json: a high surrogate joins a following \\u low surrogate;
+             * any other surrogate is U+FFFD and a following escape is read on its own. */
+            if (cp >= 0xD800 && cp < 0xDC00 && r->n - r->pos >= 2 && r->s[r->pos] == '\\' &&
+                r->s[r->pos + 1] == 'u') {
+                size_t at = r->pos;
                 uint32_t lo;
-                if (r->n - r->pos >= 2 && r->s[r->pos] == '\\' && r->s[r->pos + 1] == 'u') {
-                    r->pos += 2;
-                    if (!hex4(r, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
-                        return jfail(r, AY_ERR_MALFORMED, "bad surrogate pair");
-                    }
+                r->pos += 2;
+                if (hex4(r, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 } else {
-                    cp = 0xFFFD; /* lone surrogate: replacement, as Go */
+                    r->pos = at;
                 }
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF) {
                 cp = 0xFFFD;
             }
             ay_buf_put_utf8(&b, cp);

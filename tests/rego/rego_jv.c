@@ -141,15 +141,16 @@ static struct jv *jp_string(struct jp *j)
             }
             if (cp >= 0xD800 && cp < 0xDC00 && j->end - j->p >= 6 && j->p[0] == '\\' &&
                 j->p[1] == 'u') {
+                const char *at = j->p;
                 j->p += 2;
                 unsigned long lo;
-                if (!jp_hex4(j, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
-                    ay_buf_free(&b);
-                    return jp_fail(j, "bad surrogate");
+                if (jp_hex4(j, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                } else {
+                    j->p = at; /* read on its own */
                 }
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            /* A lone surrogate becomes U+FFFD, as in the engine's reader (Go's rule). */
+            /* Any other surrogate becomes U+FFFD, as in the engine's reader (Go's rule). */
             ay_buf_put_utf8(&b, (uint32_t)cp);
             break;
         }

@@ -217,6 +217,52 @@ static void test_hash_consistent(void **state)
     assert_true(ay_val_hash(J("\"a\"")) != ay_val_hash(J("\"b\"")));
 }
 
+/* \u escapes as Go's encoding/json reads them: pairs join, any other surrogate is U+FFFD and
+ * an escape after a lone high surrogate is read on its own; strings of every length go through
+ * the 8-bytes-at-a-time scan. */
+static void test_json_strings(void **state)
+{
+    (void)state;
+    assert_string_equal(json_of(J("\"\\ud83d\\ude00\"")), "\"\xF0\x9F\x98\x80\"");
+    assert_string_equal(json_of(J("\"\\ud83dx\"")), "\"\xEF\xBF\xBDx\"");
+    assert_string_equal(json_of(J("\"\\ude00\"")), "\"\xEF\xBF\xBD\"");
+    assert_string_equal(json_of(J("\"\\ud83d\\u0041\"")), "\"\xEF\xBF\xBD" "A\"");
+    assert_string_equal(json_of(J("\"\\ud83d\\ud83d\\ude00\"")),
+                        "\"\xEF\xBF\xBD\xF0\x9F\x98\x80\"");
+    char src[64];
+    char want[64];
+    for (size_t n = 0; n < 40; n++) {
+        /* n plain bytes, then a byte the fast scan must stop at */
+        static const char stops[] = {'"', '\\', 'e'};
+        for (size_t k = 0; k < sizeof stops; k++) {
+            size_t at = 0;
+            src[at++] = '"';
+            for (size_t i = 0; i < n; i++) {
+                src[at++] = (char)('a' + (char)(i % 26));
+            }
+            if (stops[k] == '\\') {
+                src[at++] = '\\';
+                src[at++] = 'n';
+            } else if (stops[k] == 'e') {
+                src[at++] = '\xC3'; /* U+00E9 */
+                src[at++] = '\xA9';
+            }
+            src[at++] = '"';
+            src[at] = '\0';
+            struct ay_val v = J(src);
+            size_t extra = stops[k] == '"' ? 0 : (stops[k] == '\\' ? 1 : 2);
+            assert_int_equal(v.len, n + extra);
+            memcpy(want, src + 1, n);
+            assert_memory_equal(v.u.s, want, n);
+        }
+    }
+    struct ay_val v;
+    struct ay_diag d;
+    ay_diag_clear(&d);
+    assert_int_not_equal(ay_val_parse_json(A, "\"abcdefgh\x01\"", 11, 0, &d, &v), AY_OK);
+    assert_int_not_equal(ay_val_parse_json(A, "\"abcdefghij\xFF\"", 13, 0, &d, &v), AY_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_json_round_trip),   cmocka_unit_test(test_json_negative),
         cmocka_unit_test(test_json_depth_limit),  cmocka_unit_test(test_sets_objects_sorted),
         cmocka_unit_test(test_arith),             cmocka_unit_test(test_hash_consistent),
+        cmocka_unit_test(test_json_strings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
