@@ -288,8 +288,16 @@ static ay_err cocos_check(struct ay_ctx *ctx, const char *tee, struct ay_span po
     if (strcmp(tee, "tdx") == 0) {
         return ay_cocos_tdx_policy_check_evidence(ctx, policy, evidence);
     }
+    if (strcmp(tee, "az-snp-vtpm") == 0) {
+        /* The SNP report's REPORT_DATA binds the HCL var_data, not the nonce: the policy's
+         * report_data, if any, is compared as written. */
+        struct ay_cocos_policy *p = NULL;
+        TRY(ay_arena_alloc(ctx->arena, sizeof *p, (void **)&p));
+        TRY(ay_cocos_policy_parse(&ctx->diag, policy, p));
+        return ay_cocos_policy_check_az_snp_vtpm(ctx, p, evidence);
+    }
     return FAIL(&ctx->diag, AY_ERR_UNSUPPORTED,
-                "--cocos-policy applies to --tee snp or --tee tdx, not %s", tee);
+                "--cocos-policy applies to --tee snp, az-snp-vtpm or tdx, not %s", tee);
 }
 
 int ay_cli_verify(int argc, char **argv)

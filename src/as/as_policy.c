@@ -692,13 +692,15 @@ ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id, enum as_policy_
 {
     *out_trust = NULL;
     const char *platform = kind_platform(kind);
-    /* tee_cocos.c reads the SNP report and the TD quote out of Trustee's `snp` / `tdx`
-     * evidence; it has no reader for the Azure vTPM (HCL) evidence. */
-    if (strcmp(tee, platform) != 0) {
+    /* tee_cocos.c reads the SNP report out of `snp` and `az-snp-vtpm` evidence (with the vTPM
+     * PCRs of the latter) and the TD quote out of `tdx` evidence. */
+    bool azure = kind == AS_POLICY_COCOS_SNP && strcmp(tee, "az-snp-vtpm") == 0;
+    if (strcmp(tee, platform) != 0 && !azure) {
         return FAIL(&ctx->diag, AY_ERR_UNSUPPORTED,
                     "cocos policy %s is a %s policy: it applies to tee `%s` evidence only, not "
-                    "`%s` (cocos policies apply to snp and tdx)",
-                    policy_id, platform, platform, tee);
+                    "`%s` (cocos policies apply to snp, az-snp-vtpm and tdx)",
+                    policy_id, platform,
+                    kind == AS_POLICY_COCOS_SNP ? "snp` or `az-snp-vtpm" : platform, tee);
     }
     struct ay_cocos_policy *snp = NULL;
     ay_err err;
@@ -708,7 +710,8 @@ ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id, enum as_policy_
         TRY(ay_arena_alloc(ctx->arena, sizeof *snp, (void **)&snp));
         err = ay_cocos_policy_parse(&ctx->diag, policy_json, snp);
         if (err == AY_OK) {
-            err = ay_cocos_policy_check_evidence_parsed(ctx, snp, evidence, NULL);
+            err = azure ? ay_cocos_policy_check_az_snp_vtpm(ctx, snp, evidence)
+                        : ay_cocos_policy_check_evidence_parsed(ctx, snp, evidence, NULL);
         }
     }
     if (err != AY_OK && err != AY_ERR_POLICY_DENIED) {
@@ -719,7 +722,7 @@ ay_err as_cocos_apply(struct ay_ctx *ctx, const char *policy_id, enum as_policy_
     json_object_set_new(res, "policy_id", json_string(policy_id));
     json_object_set_new(res, "platform", json_string(platform));
     json_object_set_new(res, "result", json_string(err == AY_OK ? "pass" : "fail"));
-    if (snp != NULL && cocos_has_pcrs(snp)) {
+    if (snp != NULL && !azure && cocos_has_pcrs(snp)) {
         /* Said in the result, never skipped silently (docs/API.md). */
         json_object_set_new(res, "pcr_values",
                             json_string("not checked: `snp` evidence carries no vTPM PCRs"));

@@ -555,6 +555,54 @@ ay_err ay_tee_az_snp_vtpm_verify_with(struct ay_ctx *ctx, const struct ay_tee_in
     return err;
 }
 
+ay_err ay_az_snp_vtpm_read(struct ay_ctx *ctx, struct ay_span evidence, struct ay_snp_report *report,
+                           struct ay_tpm_pcrs *pcrs)
+{
+    struct ay_diag *d = &ctx->diag;
+    static const char who[] = "az-snp-vtpm";
+    if (evidence.len > AY_LIMIT_EVIDENCE) {
+        return FAIL(d, AY_ERR_LIMIT, "%s: evidence of %zu bytes", who, evidence.len);
+    }
+    struct az_run r;
+    memset(&r, 0, sizeof r);
+    json_error_t jerr;
+    ay_err err = ay_snp_json_load(ctx, evidence, JSON_REJECT_DUPLICATES, &r.js, &jerr);
+    if (err == AY_OK && r.js.root == NULL) {
+        err = FAIL(d, AY_ERR_MALFORMED, "%s: evidence is not JSON: %s", who, jerr.text);
+    }
+    if (err == AY_OK) {
+        err = ay_arena_alloc(ctx->arena, sizeof *r.ev, (void **)&r.ev);
+    }
+    if (err == AY_OK) {
+        err = ay_arena_alloc(ctx->arena, sizeof *r.q, (void **)&r.q);
+    }
+    if (err == AY_OK) {
+        err = parse_evidence(ctx, &r.js, r.ev);
+    }
+    if (err == AY_OK) {
+        err = ay_hcl_report_parse(d, r.ev->hcl, &r.hcl);
+    }
+    if (err == AY_OK && r.hcl.report_type != AY_HCL_TYPE_SNP) {
+        err = FAIL(d, AY_ERR_VERIFY, "%s: HCL report type %u is not SNP", who,
+                   (unsigned)r.hcl.report_type);
+    }
+    if (err == AY_OK) {
+        err = ay_snp_report_parse(d, r.hcl.hw_report, report);
+    }
+    /* The quoted PCRs: the digest check ties the values to the quote the verifier accepted. */
+    if (err == AY_OK) {
+        err = ay_tpm_quote_parse(d, r.ev->message, r.q);
+    }
+    if (err == AY_OK) {
+        err = ay_tpm_pcrs_from_selection(d, r.q, r.ev->pcrs, r.ev->n_pcrs, pcrs);
+    }
+    if (err == AY_OK) {
+        err = ay_tpm_pcr_digest_check(d, r.q, pcrs, AY_HASH_SHA256);
+    }
+    az_run_free(&r);
+    return err;
+}
+
 ay_err ay_tee_az_snp_vtpm_verify(struct ay_ctx *ctx, const struct ay_tee_input *in,
                                  json_t **out_claims)
 {

@@ -18,6 +18,8 @@
 struct ay_ctx;
 struct ay_pkey;
 struct ay_snp_trust;
+struct ay_snp_report;
+struct ay_tpm_pcrs;
 
 #define AY_HCL_SIGNATURE     0x414C4348u /* "HCLA" little-endian */
 #define AY_HCL_HW_REPORT_LEN 1184u
@@ -57,6 +59,12 @@ ay_tee_verify_fn ay_tee_az_snp_vtpm_verify;
 AY_MUST_USE ay_err ay_tee_az_snp_vtpm_verify_with(struct ay_ctx *ctx, const struct ay_tee_input *in,
                                                   const struct ay_snp_trust *trust,
                                                   json_t **out_claims);
+
+/* Evidence that ay_tee_az_snp_vtpm_verify accepted, read again for a policy over it (the Cocos
+ * policy, FORMATS.md 6.3): the SNP report inside the HCL report, and the quoted PCRs (checked
+ * against the quote's PCR digest). No signature is checked here. */
+AY_MUST_USE ay_err ay_az_snp_vtpm_read(struct ay_ctx *ctx, struct ay_span evidence,
+                                       struct ay_snp_report *report, struct ay_tpm_pcrs *pcrs);
 
 /* The registered `az-tdx-vtpm` verifier (TRUSTEE.md 7.6): the same vTPM checks, the TD quote
  * through DCAP (tee_dcap.h) with the given endorsements, SHA-256(var_data) == the TD quote's

@@ -22,6 +22,7 @@
 #include "codec/codec_hex.h"
 #include "crypto/crypto_digest.h"
 #include "crypto/crypto_x509.h"
+#include "tee/tee_azure.h"
 #include "tee/tee_dcap.h"
 
 /* POLICY bits beyond those in tee_snp.h (FORMATS.md 1.1). */
@@ -908,6 +909,24 @@ ay_err ay_cocos_policy_check_evidence_parsed(struct ay_ctx *ctx, const struct ay
         product = ay_snp_product_from_cpuid(r->cpuid_fam_id, r->cpuid_mod_id);
     }
     return ay_cocos_policy_check_snp(d, p, r, product, report_data);
+}
+
+ay_err ay_cocos_policy_check_az_snp_vtpm(struct ay_ctx *ctx, const struct ay_cocos_policy *p,
+                                         struct ay_span evidence)
+{
+    struct ay_snp_report *r = NULL;
+    struct ay_tpm_pcrs *pcrs = NULL;
+    TRY(ay_arena_alloc(ctx->arena, sizeof *r, (void **)&r));
+    TRY(ay_arena_alloc(ctx->arena, sizeof *pcrs, (void **)&pcrs));
+    TRY(ay_az_snp_vtpm_read(ctx, evidence, r, pcrs));
+    enum ay_snp_product product = AY_SNP_PRODUCT_UNKNOWN;
+    if (r->has_cpuid) {
+        product = ay_snp_product_from_cpuid(r->cpuid_fam_id, r->cpuid_mod_id);
+    }
+    /* REPORT_DATA binds the HCL's var_data (checked by the verifier): the policy's own
+     * report_data, if set, is compared as written. */
+    TRY(ay_cocos_policy_check_snp(&ctx->diag, p, r, product, NULL));
+    return ay_cocos_policy_check_pcrs(&ctx->diag, p, pcrs);
 }
 
 /* ---- TDX policy (FORMATS.md 6.2) ---- */

@@ -108,6 +108,12 @@ AY_MUST_USE ay_err ay_cocos_policy_check_evidence_parsed(struct ay_ctx *ctx,
                                                          struct ay_span evidence,
                                                          const struct ay_span *report_data);
 
+/* The same on Azure `az-snp-vtpm` evidence that its verifier accepted: the checks of the SNP
+ * report inside the HCL report, then pcr_values against the vTPM quote's PCRs. */
+AY_MUST_USE ay_err ay_cocos_policy_check_az_snp_vtpm(struct ay_ctx *ctx,
+                                                    const struct ay_cocos_policy *p,
+                                                    struct ay_span evidence);
+
 /* ---- TDX policy (go-tdx-guest checkconfig.Policy, FORMATS.md 6.2) ---- */
 
 struct ay_dcap_quote;

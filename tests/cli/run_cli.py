@@ -230,6 +230,39 @@ def cocos_checks(A, sample_ev):
     rc, _, _ = run(A, "verify", "--tee", "tdx", "--evidence", quote, "--cocos-policy",
                    os.path.join(v, "no-such-policy.json"))
     check(rc == 2, "--cocos-policy with a missing file exits 2")
+    azure_cocos_checks(A, v)
+
+
+def azure_cocos_checks(A, v):
+    """An SNP Cocos policy on Azure az-snp-vtpm evidence (S9.v1): the SNP report's fields and
+    pcr_values against the vTPM quote; values from the manifest."""
+    ev = os.path.join(v, "azure/S9/evidence-v1.json")
+    if not os.path.isfile(ev):
+        print("note: azure/S9 absent; az-snp-vtpm --cocos-policy checks skipped")
+        return
+    base = ["verify", "--tee", "az-snp-vtpm", "--evidence", ev,
+            "--endorsements", os.path.join(v, "roots/amd/milan/ask.pem"),
+            "--endorsements", os.path.join(v, "roots/amd/milan/ark.pem"),
+            "--at", "2025-06-01T00:00:00Z", "--runtime-data-hex", "6368616c6c656e6765"]
+    pcr0 = "e15c44796beabf46abcec7c57e590942041e47497e4ec27571c8b7664f48dced"
+    with tempfile.TemporaryDirectory() as d:
+        def policy(name, doc):
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            return path
+        good = policy("good.json", {"policy": {"vmpl": 0, "minimumGuestSvn": 10},
+                                    "pcr_values": {"sha256": {"0": pcr0, "8": "00" * 32}}})
+        rc, out, _ = run(A, *base, "--cocos-policy", good)
+        check(rc == 0 and out["verdict"] == "accept", "S9.v1 with a matching Cocos policy")
+        bad = policy("bad.json", {"pcr_values": {"sha256": {"0": "11" * 32}}})
+        rc, out, _ = run(A, *base, "--cocos-policy", bad)
+        check(rc == 1 and out["error"]["code"] == "policy_denied"
+              and "pcr_values.sha256[0]" in out["error"]["message"],
+              "S9.v1 with a wrong PCR0 names pcr_values.sha256[0]")
+        vmpl = policy("vmpl.json", {"policy": {"vmpl": 2}})
+        rc, out, _ = run(A, *base, "--cocos-policy", vmpl)
+        check(rc == 1 and "vmpl" in out["error"]["message"], "S9.v1 against vmpl 2")
 
 
 if __name__ == "__main__":

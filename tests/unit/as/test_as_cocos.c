@@ -425,11 +425,21 @@ static void test_apply_snp(void **state)
         req_end(&r);
     }
 
-    /* Other TEEs: a clear 400; a TDX policy on SNP evidence too. */
+    /* Other TEEs: a clear 400; a TDX policy on SNP evidence too. An SNP policy also reads
+     * az-snp-vtpm evidence (tests/unit/tee/test_tee_azure.c): a raw report is not that. */
     req_begin(&r);
     assert_null(
-        apply(&r, AS_POLICY_COCOS_SNP, "{}", "az-snp-vtpm", ev, AY_ERR_UNSUPPORTED, &res, &trust));
-    assert_non_null(strstr(r.ctx.diag.msg, "cocos policies apply to snp and tdx"));
+        apply(&r, AS_POLICY_COCOS_SNP, "{}", "sample", ev, AY_ERR_UNSUPPORTED, &res, &trust));
+    assert_non_null(strstr(r.ctx.diag.msg, "cocos policies apply to snp, az-snp-vtpm and tdx"));
+    req_end(&r);
+    req_begin(&r);
+    assert_null(
+        apply(&r, AS_POLICY_COCOS_SNP, "{}", "az-snp-vtpm", ev, AY_ERR_MALFORMED, &res, &trust));
+    assert_non_null(strstr(r.ctx.diag.msg, "az-snp-vtpm: evidence is not JSON"));
+    req_end(&r);
+    req_begin(&r);
+    assert_null(apply(&r, AS_POLICY_COCOS_TDX, tdx_policy, "az-snp-vtpm", ev, AY_ERR_UNSUPPORTED,
+                      &res, &trust));
     req_end(&r);
     req_begin(&r);
     assert_null(

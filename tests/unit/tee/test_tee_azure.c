@@ -29,6 +29,7 @@
 #include "crypto/crypto_digest.h"
 #include "tee/tee.h"
 #include "tee/tee_azure.h"
+#include "tee/tee_cocos.h"
 #include "tee/tee_snp.h"
 #include "tee/tee_tpm.h"
 #include "testlib.h"
@@ -397,6 +398,81 @@ static void test_hcl_parser(void **state)
     assert_null(k);
 }
 
+/* A Cocos SNP policy (FORMATS.md 6.3) over accepted az-snp-vtpm evidence: the SNP report's
+ * fields and pcr_values against the quoted PCRs (forge: PCR i is 32 bytes of value i, PCR8
+ * zeros). */
+static ay_err cocos(const struct opts *o, const char *policy, char *msg, size_t msglen)
+{
+    char *ev = forge(o);
+    struct ay_arena *arena = NULL;
+    ay_arena_new(1 << 22, &arena);
+    struct ay_ctx ctx;
+    ay_ctx_init(&ctx, arena);
+    ctx.now = T0;
+    struct ay_cocos_policy *p = NULL;
+    assert_int_equal(ay_arena_alloc(arena, sizeof *p, (void **)&p), AY_OK);
+    if (ay_cocos_policy_parse(&ctx.diag, ay_span_of(policy, strlen(policy)), p) != AY_OK) {
+        fail_msg("policy %s: %s", policy, ay_diag_message(&ctx.diag));
+    }
+    ay_err e = ay_cocos_policy_check_az_snp_vtpm(&ctx, p, ay_span_of(ev, strlen(ev)));
+    (void)snprintf(msg, msglen, "%s", e == AY_OK ? "" : ay_diag_message(&ctx.diag));
+    ay_arena_free(arena);
+    free(ev);
+    return e;
+}
+
+static void test_cocos_policy(void **state)
+{
+    (void)state;
+    char msg[512];
+    char pass[512];
+    char fail[512];
+    uint8_t three[32];
+    memset(three, 3, sizeof three);
+    char *p3 = hex(three, sizeof three);
+    (void)snprintf(pass, sizeof pass,
+                   "{\"policy\":{\"vmpl\":0},\"pcr_values\":{\"sha256\":{\"3\":\"%s\"}}}", p3);
+    p3[63] = '4';
+    (void)snprintf(fail, sizeof fail, "{\"pcr_values\":{\"sha256\":{\"3\":\"%s\"}}}", p3);
+    free(p3);
+    for (int v = 0; v <= 2; v++) {
+        struct opts o = good(v);
+        assert_int_equal(run(&o, nonce, NONCE_LEN, NULL, NULL), AY_OK);
+        assert_int_equal(cocos(&o, pass, msg, sizeof msg), AY_OK);
+        assert_int_equal(cocos(&o, fail, msg, sizeof msg), AY_ERR_POLICY_DENIED);
+        assert_non_null(strstr(msg, "pcr_values.sha256[3]"));
+        assert_int_equal(cocos(&o, "{\"policy\":{\"vmpl\":2}}", msg, sizeof msg),
+                         AY_ERR_POLICY_DENIED);
+        assert_non_null(strstr(msg, "vmpl"));
+        /* a map for another bank than the quote's (SHA-256) checks nothing */
+        assert_int_equal(cocos(&o,
+                               "{\"pcr_values\":{\"sha1\":{\"3\":"
+                               "\"0000000000000000000000000000000000000000\"}}}",
+                               msg, sizeof msg),
+                         AY_OK);
+    }
+    /* Evidence the verifier would refuse is not read either: a PCR value that does not match
+     * the quoted digest, a TDX HCL report. */
+    struct opts o = good(1);
+    o.pcr_mismatch = true;
+    assert_int_not_equal(cocos(&o, pass, msg, sizeof msg), AY_OK);
+    o = good(1);
+    o.report_type = AY_HCL_TYPE_TDX;
+    assert_int_equal(cocos(&o, pass, msg, sizeof msg), AY_ERR_VERIFY);
+    assert_non_null(strstr(msg, "is not SNP"));
+    /* not JSON at all */
+    struct ay_arena *arena = NULL;
+    ay_arena_new(1 << 20, &arena);
+    struct ay_ctx ctx;
+    ay_ctx_init(&ctx, arena);
+    struct ay_cocos_policy *p = NULL;
+    assert_int_equal(ay_arena_alloc(arena, sizeof *p, (void **)&p), AY_OK);
+    assert_int_equal(ay_cocos_policy_parse(&ctx.diag, ay_span_of("{}", 2), p), AY_OK);
+    assert_int_equal(ay_cocos_policy_check_az_snp_vtpm(&ctx, p, ay_span_of("[1,", 3)),
+                     AY_ERR_MALFORMED);
+    ay_arena_free(arena);
+}
+
 /* AY_HCL_MAX_VAR_DATA at the limit and one past it. */
 static void test_hcl_var_data_limit(void **state)
 {
@@ -428,7 +504,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accept_all_versions),  cmocka_unit_test(test_bindings),
         cmocka_unit_test(test_signatures_and_chain), cmocka_unit_test(test_hcl_parser),
-        cmocka_unit_test(test_hcl_var_data_limit),
+        cmocka_unit_test(test_hcl_var_data_limit),  cmocka_unit_test(test_cocos_policy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
