@@ -16,6 +16,7 @@ struct chunk {
     size_t size;  /* usable bytes after the header */
     size_t used;
     size_t ready; /* bytes from data[0] known to be mapped (see prefault) */
+    size_t mapped; /* bytes of the chunk's own mapping (ay_xmap), 0 for heap chunks */
     alignas(max_align_t) unsigned char data[];
 };
 
@@ -27,14 +28,13 @@ struct ay_arena {
 };
 
 #define PREFAULT_MIN ((size_t)64 * 1024)
-/* glibc's default M_MMAP_THRESHOLD: a fresh process gets blocks this large as new zero pages,
- * which calloc does not write. */
-#define FRESH_MIN ((size_t)128 * 1024)
+/* Chunks this large get a mapping of their own: new zero pages, populated as they fill. */
+#define MAP_MIN ((size_t)128 * 1024)
 
 /* Maps the pages of c up to `upto` bytes (and up to 64 KiB more) ahead of use with one
  * madvise call instead of a page fault per page (issue 3: a short-lived `assay policy eval`
  * spent a third of its time in page faults of its arena). A chunk is filled front to back, so
- * the pages will be written anyway. Chunks below FRESH_MIN were populated whole when taken. */
+ * the pages will be written anyway. Chunks below MAP_MIN were populated whole when taken. */
 static void prefault(struct chunk *c, size_t upto)
 {
     if (c->size < PREFAULT_MIN) {
@@ -48,13 +48,16 @@ static void prefault(struct chunk *c, size_t upto)
 }
 
 /* A zeroed chunk. Small ones come from the heap: populated in one call before they are zeroed
- * (calloc would zero them page fault by page fault); large ones from calloc, which gets new zero
- * pages for them in a fresh process and leaves them untouched until prefault. */
+ * (calloc would zero them page fault by page fault). Large ones are mappings of their own:
+ * their pages are new zero pages, untouched until prefault. (calloc would mmap them only while
+ * glibc's top of heap is too small: a CLI run once got a heap chunk of 128 KiB, cleared by
+ * calloc in 31 page faults.) */
 static struct chunk *chunk_new(size_t total)
 {
     struct chunk *c;
-    if (total >= FRESH_MIN) {
-        c = ay_xcalloc(1, total);
+    if (total >= MAP_MIN) {
+        c = ay_xmap(total);
+        c->mapped = total;
         c->ready = 0;
     } else {
         c = ay_xmalloc(total);
@@ -65,6 +68,15 @@ static struct chunk *chunk_new(size_t total)
         c->ready = total - sizeof *c;
     }
     return c;
+}
+
+static void chunk_free(struct chunk *c)
+{
+    if (c->mapped != 0) {
+        ay_unmap(c, c->mapped);
+    } else {
+        ay_free(c);
+    }
 }
 
 void ay_arena_new(size_t cap, struct ay_arena **out)
@@ -82,7 +94,7 @@ void ay_arena_free(struct ay_arena *a)
     struct chunk *c = a->head;
     while (c != NULL) {
         struct chunk *n = c->next;
-        ay_free(c);
+        chunk_free(c);
         c = n;
     }
     ay_free(a);
@@ -97,7 +109,7 @@ void ay_arena_reset(struct ay_arena *a)
         if (n == NULL) {
             keep = c; /* the oldest chunk */
         } else {
-            ay_free(c);
+            chunk_free(c);
         }
         c = n;
     }

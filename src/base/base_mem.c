@@ -63,6 +63,23 @@ void ay_free(void *p)
     free(p);
 }
 
+void *ay_xmap(size_t n)
+{
+    void *p = mmap(NULL, n == 0 ? 1 : n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                   0);
+    if (p == MAP_FAILED) {
+        oom(n);
+    }
+    return p;
+}
+
+void ay_unmap(void *p, size_t n)
+{
+    if (p != NULL) {
+        (void)munmap(p, n == 0 ? 1 : n);
+    }
+}
+
 void ay_populate(void *p, size_t n)
 {
     if (n == 0) {

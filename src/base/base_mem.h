@@ -16,5 +16,10 @@ void ay_free(void *p);
  * first touch (a fault costs ~10 us on the CI machine's VM; a page populated this way well under
  * 1 us). Best effort: before Linux 5.14 it does nothing. For memory about to be written whole. */
 void ay_populate(void *p, size_t n);
+/* n bytes of new zero pages straight from the kernel, left unmapped until touched or populated
+ * (calloc may instead hand out recycled heap memory and clear it, page fault by page fault);
+ * aborts on failure as ay_xmalloc does. Returned with ay_unmap and the same n. */
+void *ay_xmap(size_t n);
+void ay_unmap(void *p, size_t n);
 
 #endif

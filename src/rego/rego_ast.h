@@ -152,37 +152,45 @@ enum ay_rego_glob {
 
 struct ay_rego_body;
 
-/* 96 bytes (a 54 KB policy has some 5,000 terms; each page of them is a page fault in a
- * short-lived `assay policy eval`): the comprehension and the call fields share storage, and
- * walkers look at head/head2/body only for comprehensions (ay_rego_term_is_comp). */
+/* 64 bytes: a 54 KB policy has some 5,000 terms, and each page of them costs a CLI run several
+ * microseconds (issue 3). The kinds use disjoint fields, so they share storage: `val` (VAL, and
+ * ARR/SET/OBJ once precomputed: `ground` says it is set), `name` (VAR, CALL) with `bi`/`fn`
+ * (CALL), `head`/`head2`/`body` (comprehensions, ay_rego_term_is_comp); `name_len` (VAR, CALL)
+ * with `sdepth` (comprehensions). Read a field only for the kinds it belongs to. */
 struct ay_rego_term {
     uint8_t kind;
     uint8_t glob;     /* VAR: enum ay_rego_glob */
     bool wildcard;    /* VAR `_` */
-    bool ground;      /* after compile: no variables at all (value can be precomputed) */
+    bool ground;      /* after compile: no variables at all; val holds the value */
     bool out_arg;     /* CALL: the last argument is the legacy output argument */
     uint32_t line;
     uint32_t col;
     int32_t slot;     /* VAR: local slot, -1 if global */
     int32_t host;     /* CALL: index into the host table, or -1 */
-    uint32_t sdepth;  /* comprehensions: scope depth of their body (compile) */
-    uint32_t name_len; /* VAR, CALL (names come from sources of at most AY_LIMIT_REGO_SOURCE) */
-    struct ay_val val; /* VAL; ground composite literals precomputed by the compiler */
-    const char *name; /* VAR, CALL */
-    struct ay_rego_term **items;
-    size_t n;
     union {
+        uint32_t name_len; /* VAR, CALL (names come from sources of at most
+                              AY_LIMIT_REGO_SOURCE bytes) */
+        uint32_t sdepth;   /* comprehensions: scope depth of their body (compile) */
+    };
+    uint32_t n; /* items (bounded by the source's size) */
+    struct ay_rego_term **items;
+    union {
+        struct ay_val val; /* VAL; ARR/SET/OBJ when ground (precomputed by the compiler) */
+        struct {
+            const char *name; /* VAR, CALL */
+            /* CALL resolution (compile): a builtin or a user function node */
+            const struct ay_rego_bi *bi;
+            struct ay_rego_node *fn;
+        };
         struct { /* ACOMP, SCOMP, OCOMP */
             struct ay_rego_term *head;
             struct ay_rego_term *head2;
             struct ay_rego_body *body;
         };
-        struct { /* CALL resolution (compile): a builtin or a user function node */
-            const struct ay_rego_bi *bi;
-            struct ay_rego_node *fn;
-        };
     };
 };
+
+_Static_assert(sizeof(struct ay_rego_term) == 64, "ay_rego_term grew past 64 bytes");
 
 static inline bool ay_rego_term_is_comp(const struct ay_rego_term *t)
 {

@@ -463,7 +463,7 @@ static ay_err make_ref(struct cc *c, struct ay_rego_term *t, uint8_t glob, const
     }
     t->kind = AY_RT_REF;
     t->items = items;
-    t->n = nsegs + 1;
+    t->n = (uint32_t)nsegs + 1; /* path segments of a name (bounded by the source) */
     return AY_OK;
 }
 
@@ -670,7 +670,7 @@ static bool find_fn_any(struct cc *c, const char *nm, size_t nl, const struct ay
     probe.name_len = (uint32_t)nl; /* a name from a source (at most AY_LIMIT_REGO_SOURCE) */
     probe.host = -1;
     for (size_t ar = 0; ar <= 8; ar++) {
-        probe.n = ar;
+        probe.n = (uint32_t)ar;
         struct ay_diag scratch;
         ay_diag_clear(&scratch);
         struct ay_diag *saved = c->diag;

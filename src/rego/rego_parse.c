@@ -241,7 +241,7 @@ static ay_err parse_array(struct ps *p, struct ay_rego_term **out)
     struct ay_rego_term *t;
     TRY(new_term(p, AY_RT_ARR, at, &t));
     t->items = (struct ay_rego_term **)l.v;
-    t->n = l.n;
+    t->n = (uint32_t)l.n;
     *out = t;
     return AY_OK;
 }
@@ -288,7 +288,7 @@ static ay_err parse_brace(struct ps *p, struct ay_rego_term **out)
         TRY(expect(p, AY_TK_RBRACE, "expected '}' or ',' in object"));
         TRY(new_term(p, AY_RT_OBJ, at, &t));
         t->items = (struct ay_rego_term **)l.v;
-        t->n = l.n;
+        t->n = (uint32_t)l.n;
         *out = t;
         return AY_OK;
     }
@@ -309,7 +309,7 @@ static ay_err parse_brace(struct ps *p, struct ay_rego_term **out)
     }
     TRY(new_term(p, AY_RT_SET, at, &t));
     t->items = (struct ay_rego_term **)l.v;
-    t->n = l.n;
+    t->n = (uint32_t)l.n;
     *out = t;
     return AY_OK;
 }
@@ -409,7 +409,7 @@ static ay_err parse_suffixes(struct ps *p, struct ay_rego_term **io)
             struct plist l = {0};
             TRY(parse_terms_until(p, AY_TK_RPAREN, &l));
             c->items = (struct ay_rego_term **)l.v;
-            c->n = l.n;
+            c->n = (uint32_t)l.n;
             *io = c;
         } else {
             break;
@@ -510,7 +510,7 @@ static ay_err parse_template(struct ps *p, struct ay_rego_term **out)
     struct ay_rego_term *arr;
     TRY(new_term(p, AY_RT_ARR, at, &arr));
     arr->items = (struct ay_rego_term **)parts.v;
-    arr->n = parts.n;
+    arr->n = (uint32_t)parts.n;
     struct ay_rego_term *call;
     TRY(new_term(p, AY_RT_CALL, at, &call));
     call->name = "internal.template_string";
@@ -1225,7 +1225,7 @@ static ay_err parse_rule(struct ps *p, struct ay_rego_module *m, struct ay_rego_
     } else if (general) {
         TRY(new_term(p, AY_RT_ARR, at, &r->key));
         r->key->items = (struct ay_rego_term **)dyn.v;
-        r->key->n = dyn.n;
+        r->key->n = (uint32_t)dyn.n;
     }
     r->path = path.v;
     r->npath = path.n;
