@@ -25,6 +25,7 @@ struct ay_arena {
     size_t taken; /* heap bytes held, headers included */
     size_t cap;
     size_t used; /* bytes handed out */
+    size_t expect; /* the next chunk's size at least (ay_arena_expect), 0 when none */
 };
 
 #define PREFAULT_MIN ((size_t)64 * 1024)
@@ -57,8 +58,11 @@ static struct chunk *chunk_new(size_t total)
     struct chunk *c;
     if (total >= MAP_MIN) {
         c = ay_xmap(total);
+        /* Its first window before the header is written (else that write is a page fault). */
+        size_t first = total < PREFAULT_MIN ? total : PREFAULT_MIN;
+        ay_populate(c, first);
         c->mapped = total;
-        c->ready = 0;
+        c->ready = first - sizeof *c;
     } else {
         c = ay_xmalloc(total);
         if (total >= (size_t)16 * 1024) {
@@ -123,6 +127,11 @@ void ay_arena_reset(struct ay_arena *a)
     }
 }
 
+void ay_arena_expect(struct ay_arena *a, size_t n)
+{
+    a->expect = n;
+}
+
 size_t ay_arena_used(const struct ay_arena *a)
 {
     return a->used;
@@ -146,6 +155,10 @@ ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
         if (c != NULL && c->size * 2 > size && c->size < ((size_t)1 << 24)) {
             size = c->size * 2; /* grow chunks geometrically up to 16 MiB */
         }
+        if (a->expect > size && a->expect - size < a->cap - a->taken) {
+            size = a->expect;
+        }
+        a->expect = 0;
         size_t total = sizeof *c + size;
         if (a->taken + total > a->cap) {
             /* Fall back to an exact-size chunk before giving up. */

@@ -17,6 +17,10 @@ void ay_arena_new(size_t cap, struct ay_arena **out);
 void ay_arena_free(struct ay_arena *a);
 /* Frees everything allocated so far but keeps the first chunk for reuse. */
 void ay_arena_reset(struct ay_arena *a);
+/* The next chunk the arena takes is n bytes at least: a caller that knows about how much it will
+ * need (a compile of so many bytes of source) gets one chunk instead of a chain of doubling ones.
+ * Large chunks are populated as they fill, so an overestimate costs address space only. */
+void ay_arena_expect(struct ay_arena *a, size_t n);
 size_t ay_arena_used(const struct ay_arena *a);
 size_t ay_arena_cap(const struct ay_arena *a);
 

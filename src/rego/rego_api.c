@@ -55,6 +55,16 @@ ay_err ay_rego_compile(const struct ay_rego_module_src *mods, size_t n,
     atomic_init(&p->refs, 1);
     p->host = opts ? opts->host : NULL;
     ay_arena_new(AY_LIMIT_REQUEST_ARENA, &p->arena);
+    /* A compiled policy takes about 12 bytes of arena per byte of source (issue 3: the ACI
+     * policy, 61 KB -> 736 KB): a large policy gets one chunk, populated as it fills, rather
+     * than a chain of doubling ones that each start with page faults. */
+    size_t src_len = 0;
+    for (size_t i = 0; i < n; i++) {
+        src_len += mods[i].text != NULL ? mods[i].len : 0;
+    }
+    if (src_len >= (size_t)8 * 1024 && src_len <= AY_LIMIT_REQUEST_ARENA / 16) {
+        ay_arena_expect(p->arena, src_len * 16);
+    }
     bool v0 = opts != NULL && opts->syntax == AY_REGO_V0;
     ay_err err = AY_OK;
     struct ay_rego_module **ms = NULL;

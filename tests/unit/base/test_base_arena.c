@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Arena cap (at the limit and past it), buffer cap and sticky error, RFC 3339 time. */
+/* Arena cap (at the limit and past it), large chunks and ay_arena_expect, buffer cap and sticky error, RFC 3339 time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +36,38 @@ static void test_arena_cap(void **state)
     assert_null(q);
     ay_arena_free(a);
     ay_arena_free(NULL);
+}
+
+/* Large chunks are mappings of their own, populated as they fill; ay_arena_expect sizes the next
+ * chunk (never past the cap); memory is zeroed and stays usable across a reset. */
+static void test_arena_large(void **state)
+{
+    (void)state;
+    struct ay_arena *a;
+    ay_arena_new(8u << 20, &a);
+    ay_arena_expect(a, 3u << 20);
+    unsigned char *p = NULL;
+    for (size_t i = 0; i < 40; i++) {
+        assert_int_equal(ay_arena_alloc(a, 65536, (void **)&p), AY_OK);
+        for (size_t j = 0; j < 65536; j += 4096) {
+            assert_int_equal(p[j], 0);
+            p[j] = 1;
+        }
+    }
+    assert_int_equal(ay_arena_used(a), 40u * 65536);
+    ay_arena_reset(a);
+    assert_int_equal(ay_arena_alloc(a, 200000, (void **)&p), AY_OK);
+    assert_int_equal(p[0] + p[4096] + p[199999], 0);
+    ay_arena_free(a);
+    /* An expectation past the cap is not taken: the arena still fills to its cap. */
+    ay_arena_new(256 * 1024, &a);
+    ay_arena_expect(a, 1u << 30);
+    size_t total = 0;
+    while (ay_arena_alloc(a, 1000, (void **)&p) == AY_OK) {
+        total += 1000;
+    }
+    assert_true(total > 128 * 1024 && total <= 256 * 1024);
+    ay_arena_free(a);
 }
 
 static void test_buf(void **state)
@@ -108,6 +140,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena_cap),
+        cmocka_unit_test(test_arena_large),
         cmocka_unit_test(test_buf),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_err_and_str),
