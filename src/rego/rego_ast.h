@@ -96,15 +96,34 @@ struct ay_rego_tok {
  * Decoded string values go to a (the AST keeps them); tokens point into src. */
 struct ay_rego_lexer;
 
+/* The first member of struct ay_rego_lexer (so a lexer pointer points to it, C17 6.7.2.1p15):
+ * the tokens base .. base + n - 1, lexed and held in one block, which ay_rego_lexer_at reads
+ * inline. The parser asks for a token some 5 times on average (peeks and seeks), so the call
+ * was a quarter of the lexing cost (issue 3). Only the lexer writes it. */
+struct ay_rego_lexer_win {
+    const struct ay_rego_tok *tok;
+    size_t base;
+    size_t n;
+};
+
 /* Checks the module's size (AY_ERR_LIMIT past AY_LIMIT_REGO_SOURCE) and that it is UTF-8
  * (AY_ERR_POLICY_COMPILE), with "name: ..." in diag. a, name and src must outlive the lexer. */
 AY_MUST_USE ay_err ay_rego_lexer_new(struct ay_arena *a, const char *name, const char *src,
                                      size_t n, struct ay_diag *diag, struct ay_rego_lexer **out);
 void ay_rego_lexer_free(struct ay_rego_lexer *lx);
+/* ay_rego_lexer_at for a token outside the window: lexes up to it and moves the window. */
+const struct ay_rego_tok *ay_rego_lexer_at_slow(struct ay_rego_lexer *lx, size_t i);
+
 /* Token i, lexing up to it. Past the end, or once a lexing error stopped the lexer, the EOF
  * token (there: where lexing stopped). The pointer stays valid until ay_rego_lexer_release
  * passes it or the lexer is freed. */
-const struct ay_rego_tok *ay_rego_lexer_at(struct ay_rego_lexer *lx, size_t i);
+static inline const struct ay_rego_tok *ay_rego_lexer_at(struct ay_rego_lexer *lx, size_t i)
+{
+    const struct ay_rego_lexer_win *w = (const struct ay_rego_lexer_win *)(const void *)lx;
+    size_t k = i - w->base; /* wraps around (so is >= n) for i < base */
+    return k < w->n ? &w->tok[k] : ay_rego_lexer_at_slow(lx, i);
+}
+
 /* Tokens before i are no longer needed (their memory is reused). */
 void ay_rego_lexer_release(struct ay_rego_lexer *lx, size_t i);
 /* After parsing: lexes whatever the parser did not reach, and if lexing failed anywhere writes

@@ -1,0 +1,5 @@
+package b
+
+p := 1 	
+# trailing comment { "
+  	 
