@@ -21,10 +21,11 @@ struct chunk {
 };
 
 struct ay_arena {
+    struct ay_arena_fast fast; /* first (base_arena.h): the head chunk's free, mapped bytes */
     struct chunk *head;
     size_t taken; /* heap bytes held, headers included */
     size_t cap;
-    size_t used; /* bytes handed out */
+    size_t used; /* bytes handed out in the chunks after head (the head's: fast.cur) */
     size_t expect; /* the next chunk's size at least (ay_arena_expect), 0 when none */
 };
 
@@ -83,6 +84,27 @@ static void chunk_free(struct chunk *c)
     }
 }
 
+/* The head chunk's bytes handed out, from the fast path's pointer. */
+static void sync_head(struct ay_arena *a)
+{
+    if (a->head != NULL) {
+        a->head->used = (size_t)(a->fast.cur - a->head->data);
+    }
+}
+
+/* The fast path's window: the head chunk's bytes that are free and mapped. */
+static void set_fast(struct ay_arena *a)
+{
+    struct chunk *c = a->head;
+    if (c == NULL) {
+        a->fast.cur = NULL;
+        a->fast.end = NULL;
+        return;
+    }
+    a->fast.cur = c->data + c->used;
+    a->fast.end = c->data + (c->ready < c->size ? c->ready : c->size);
+}
+
 void ay_arena_new(size_t cap, struct ay_arena **out)
 {
     struct ay_arena *a = ay_xcalloc(1, sizeof *a);
@@ -106,6 +128,7 @@ void ay_arena_free(struct ay_arena *a)
 
 void ay_arena_reset(struct ay_arena *a)
 {
+    sync_head(a); /* the kept chunk may be the head: its used bytes are cleared below */
     struct chunk *keep = NULL;
     struct chunk *c = a->head;
     while (c != NULL) {
@@ -125,6 +148,7 @@ void ay_arena_reset(struct ay_arena *a)
         keep->used = 0;
         a->taken = sizeof *keep + keep->size;
     }
+    set_fast(a);
 }
 
 void ay_arena_expect(struct ay_arena *a, size_t n)
@@ -134,7 +158,7 @@ void ay_arena_expect(struct ay_arena *a, size_t n)
 
 size_t ay_arena_used(const struct ay_arena *a)
 {
-    return a->used;
+    return a->used + (a->head != NULL ? (size_t)(a->fast.cur - a->head->data) : 0);
 }
 
 size_t ay_arena_cap(const struct ay_arena *a)
@@ -142,13 +166,14 @@ size_t ay_arena_cap(const struct ay_arena *a)
     return a->cap;
 }
 
-ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
+ay_err ay_arena_alloc_slow(struct ay_arena *a, size_t n, void **out)
 {
     if (n == 0) {
         n = 1;
     }
     ENSURE(n <= a->cap, AY_ERR_LIMIT);
     size_t need = (n + ALIGN - 1) & ~(ALIGN - 1);
+    sync_head(a);
     struct chunk *c = a->head;
     if (c == NULL || c->size - c->used < need) {
         size_t size = need > CHUNK_MIN ? need : CHUNK_MIN;
@@ -173,6 +198,7 @@ ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
         nc->next = c;
         a->head = nc;
         a->taken += total;
+        a->used += c != NULL ? c->used : 0; /* the old head's bytes, now counted here */
         c = nc;
     }
     if (c->used + need > c->ready) {
@@ -180,7 +206,7 @@ ay_err ay_arena_alloc(struct ay_arena *a, size_t n, void **out)
     }
     void *p = c->data + c->used;
     c->used += need;
-    a->used += need;
+    set_fast(a);
     *out = p; /* zero: chunks start zeroed and ay_arena_reset zeroes what it keeps */
     return AY_OK;
 }
