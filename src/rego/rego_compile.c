@@ -5,40 +5,77 @@
  * does: "var x is unsafe"), and precomputes ground literals. */
 #include "rego/rego_int.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/base_arena.h"
 #include "base/base_limits.h"
-#include "base/base_str.h"
+#include "base/base_mem.h"
 #include "rego/rego_builtin.h"
 #include "rego/rego_meta.h"
 
-struct sym {
+/* Compile-time memory that does not outlive the compile is kept out of the policy's arena (a
+ * CLI run pays for every page it touches, issue 3): the scope symbols, the per-slot facts and
+ * the name table are heap vectors reused from rule to rule, and the safety pass's arrays come
+ * from a stack of heap blocks that each body rewinds on exit. All of it is freed when the
+ * compile ends. */
+#define SCR_BLOCK ((size_t)4096)
+
+struct scr_blk {
+    struct scr_blk *next; /* the block used after this one (kept for reuse after a rewind) */
+    size_t size;
+    size_t used;
+    alignas(max_align_t) unsigned char data[];
+};
+
+struct scr_mark {
+    struct scr_blk *blk;
+    size_t used;
+};
+
+/* A name seen by the compile: the innermost variable of that name, and what the name means in
+ * the current module if no variable has it (import, rule of the package), looked up once. */
+struct nent {
+    const char *name; /* borrowed from the AST (outlives the compile) */
+    uint32_t len;
+    uint32_t hash;
+    int32_t top;  /* index in cc.syms of the innermost visible variable, -1 if none */
+    uint32_t gen; /* module the cached im/rk are for (cc.gen), 0: not looked up yet */
+    const struct ay_rego_import *im;
+    const struct ay_rego_node *rk; /* the package's child of that name */
+    const struct ay_rego_bi *bi;   /* builtin found for a call of this name with bi_arity args */
+    size_t bi_arity;
+    bool has_bi; /* bi/bi_arity hold an answer (NULL included: the table is static) */
+};
+
+/* ent_get's cache: the entry of a name at this address. */
+#define PCACHE 256
+
+struct pce {
     const char *name;
     size_t len;
+    uint32_t ent;
+};
+
+struct sym {
+    uint32_t ent;
+    int32_t prev; /* the variable of the same name this one shadows (index in cc.syms), or -1 */
     int32_t slot;
     bool assigned; /* declared by := (a second := is an error) */
 };
 
 struct scope {
     struct scope *up;
-    struct sym *syms;
-    size_t n;
-    size_t cap;
+    size_t base; /* its variables are cc.syms[base..nsyms) */
     uint32_t depth;
 };
 
-/* ay_rego_bi_find scans the whole builtin table, and a compile asks for the same few names over
- * and over (every comparison, every `in`): its answers, misses included (the table is static),
- * are kept per compile in a small direct-mapped table. */
-#define BI_MEMO 64
-
-struct bi_memo {
-    const char *name; /* NULL: empty slot; else borrowed from the AST (outlives the compile) */
-    size_t len;
-    size_t arity;
-    const struct ay_rego_bi *bi;
+struct slotinfo {
+    const char *name; /* borrowed from the AST, or "_" */
+    uint32_t len;
+    uint32_t sdepth; /* scope depth of the slot's declaration */
 };
 
 struct cc {
@@ -48,13 +85,28 @@ struct cc {
     const char *modname;
     const struct ay_rego_module *mod; /* NULL for queries */
     struct ay_rego_node *pkg;         /* package node, NULL for queries */
+    uint32_t gen;                     /* module number, from 1 (struct nent.gen) */
     struct scope *sc;
-    uint32_t nslots;
-    const char **names; /* by slot */
-    uint32_t *sdepth;   /* scope depth of each slot's declaration */
-    uint32_t ncap;
     size_t depth;
-    struct bi_memo bimemo[BI_MEMO];
+    /* Slots of the rule being compiled. */
+    uint32_t nslots;
+    uint32_t slcap;
+    struct slotinfo *sl;
+    /* Visible variables, innermost last (scopes are a stack). */
+    struct sym *syms;
+    size_t nsyms;
+    size_t symcap;
+    /* Names: ents in order of first sight, idx an open-addressed index of ents (i + 1). */
+    struct nent *ents;
+    uint32_t nents;
+    uint32_t entcap;
+    uint32_t *idx;
+    uint32_t idxcap; /* a power of two */
+    struct pce *pcache;
+    /* Stack memory of the safety pass: the current block, the first, bytes of all blocks. */
+    struct scr_blk *scr;
+    struct scr_blk *scr_first;
+    size_t scr_taken;
 };
 
 static ay_err cfail(const struct cc *c, uint32_t line, uint32_t col, const char *fmt,
@@ -69,28 +121,92 @@ static ay_err cfail(const struct cc *c, uint32_t line, uint32_t col, const char 
     return FAIL(c->diag, AY_ERR_POLICY_COMPILE, "%s:%u:%u: %s", c->modname, line, col, msg);
 }
 
+/* Names are hashed and compared a word at a time (every variable occurrence is looked up): the
+ * last word of a name overlaps the one before instead of being read byte by byte. */
+static uint64_t ld64(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof w);
+    return w;
+}
+
+static uint64_t ld32(const char *s)
+{
+    uint32_t w;
+    memcpy(&w, s, sizeof w);
+    return w;
+}
+
+static uint64_t ld16(const char *s)
+{
+    uint16_t w;
+    memcpy(&w, s, sizeof w);
+    return w;
+}
+
+/* The word of n < 8 bytes: every byte is in it (the two halves may overlap). */
+static uint64_t short_word(const char *s, size_t n)
+{
+    if (n >= 4) {
+        return ld32(s) | ld32(s + n - 4) << 32;
+    }
+    if (n >= 2) {
+        return ld16(s) | ld16(s + n - 2) << 16;
+    }
+    return n == 1 ? (uint8_t)s[0] : 0;
+}
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xff51afd7ed558ccdu;
+    return h ^ (h >> 32);
+}
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15u;
+    if (n < 8) {
+        return (uint32_t)mix(h, short_word(s, n));
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        h = mix(h, ld64(s + i));
+    }
+    return (uint32_t)mix(h, ld64(s + n - 8));
+}
+
+static bool name_eq(const char *a, const char *b, size_t n)
+{
+    if (n < 8) {
+        return short_word(a, n) == short_word(b, n);
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        if (ld64(a + i) != ld64(b + i)) {
+            return false;
+        }
+    }
+    return ld64(a + n - 8) == ld64(b + n - 8);
+}
+
 /* Packages hold many rules (ACI's framework: ~150), and the compiler looks names up in them for
  * every variable it sees: past KIDX_MIN kids a node gets a hash index. */
 #define KIDX_MIN 8
 
 static size_t kid_hash(const char *name, size_t len)
 {
-    return (size_t)ay_hash_bytes(name, len);
+    return name_hash(name, len);
 }
 
-struct ay_rego_node *ay_rego_node_kid(const struct ay_rego_node *n, const char *name, size_t len)
+static struct ay_rego_node *kid_find(const struct ay_rego_node *n, const char *name, size_t len,
+                                     size_t hash)
 {
-    if (n == NULL) {
-        return NULL;
-    }
     if (n->kidx_cap > 0) {
         size_t mask = n->kidx_cap - 1;
-        for (size_t i = kid_hash(name, len) & mask;; i = (i + 1) & mask) {
+        for (size_t i = hash & mask;; i = (i + 1) & mask) {
             struct ay_rego_node *k = n->kidx[i];
             if (k == NULL) {
                 return NULL;
             }
-            if (k->name_len == len && memcmp(k->name, name, len) == 0) {
+            if (k->name_len == len && name_eq(k->name, name, len)) {
                 return k;
             }
         }
@@ -103,6 +219,14 @@ struct ay_rego_node *ay_rego_node_kid(const struct ay_rego_node *n, const char *
         }
     }
     return NULL;
+}
+
+struct ay_rego_node *ay_rego_node_kid(const struct ay_rego_node *n, const char *name, size_t len)
+{
+    if (n == NULL) {
+        return NULL;
+    }
+    return kid_find(n, name, len, n->kidx_cap > 0 ? kid_hash(name, len) : 0);
 }
 
 /* (Re)builds n's index at twice to four times its kids (load at most one half). */
@@ -130,14 +254,16 @@ static ay_err kidx_build(struct ay_rego_policy *p, struct ay_rego_node *n)
 static ay_err node_kid_make(struct ay_rego_policy *p, struct ay_rego_node *n, const char *name,
                             struct ay_rego_node **out)
 {
-    struct ay_rego_node *k = ay_rego_node_kid(n, name, strlen(name));
+    size_t len = strlen(name);
+    size_t hash = kid_hash(name, len);
+    struct ay_rego_node *k = kid_find(n, name, len, hash);
     if (k != NULL) {
         *out = k;
         return AY_OK;
     }
     TRY(ay_arena_alloc(p->arena, sizeof *k, (void **)&k));
     k->name = name;
-    k->name_len = strlen(name);
+    k->name_len = len;
     k->parent = n;
     k->memo_idx = p->nnodes++;
     if (n->nkids == n->kcap) {
@@ -152,7 +278,7 @@ static ay_err node_kid_make(struct ay_rego_policy *p, struct ay_rego_node *n, co
     if (n->nkids >= KIDX_MIN && n->nkids * 2 > n->kidx_cap) {
         TRY(kidx_build(p, n));
     } else if (n->kidx_cap > 0) {
-        size_t i = kid_hash(k->name, k->name_len) & (n->kidx_cap - 1);
+        size_t i = hash & (n->kidx_cap - 1);
         while (n->kidx[i] != NULL) {
             i = (i + 1) & (n->kidx_cap - 1);
         }
@@ -204,92 +330,155 @@ static ay_err tree_insert(struct ay_rego_policy *p, struct ay_rego_rule *r, stru
     return AY_OK;
 }
 
-/* ---- scopes ---- */
+/* ---- scratch stack ---- */
 
-static ay_err scope_push(struct cc *c, struct scope *s)
+static struct scr_blk *scr_blk_new(size_t size, struct scr_blk *next)
 {
-    memset(s, 0, sizeof *s);
-    s->up = c->sc;
-    s->depth = c->sc ? c->sc->depth + 1 : 0;
-    c->sc = s;
-    if (++c->depth > AY_LIMIT_REGO_DEPTH) {
-        return FAIL(c->diag, AY_ERR_LIMIT, "%s: nesting deeper than %d", c->modname,
-                    AY_LIMIT_REGO_DEPTH);
+    struct scr_blk *b = ay_xmalloc(sizeof *b + size);
+    b->size = size;
+    b->used = 0;
+    b->next = next;
+    return b;
+}
+
+static struct scr_mark scr_mark(const struct cc *c)
+{
+    struct scr_mark m = {c->scr, c->scr->used};
+    return m;
+}
+
+/* Frees (for reuse) everything scr_alloc returned since m was taken. */
+static void scr_rewind(struct cc *c, struct scr_mark m)
+{
+    m.blk->used = m.used;
+    c->scr = m.blk;
+}
+
+/* n zeroed bytes aligned for any type, valid until a mark taken before is rewound. The blocks
+ * taken in all are capped as an arena is (AY_ERR_LIMIT). */
+static ay_err scr_alloc(struct cc *c, size_t n, void **out)
+{
+    ENSURE(n <= AY_LIMIT_REQUEST_ARENA, AY_ERR_LIMIT);
+    size_t need = (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+    struct scr_blk *b = c->scr;
+    if (b->size - b->used < need) {
+        /* The next block (left over from a rewind) if it is large enough, else a new one. */
+        if (b->next == NULL || b->next->size < need) {
+            size_t size = need > SCR_BLOCK ? need : SCR_BLOCK;
+            ENSURE(size <= AY_LIMIT_REQUEST_ARENA - c->scr_taken, AY_ERR_LIMIT);
+            c->scr_taken += size;
+            b->next = scr_blk_new(size, b->next);
+        }
+        b = b->next;
+        b->used = 0;
+        c->scr = b;
     }
+    void *r = b->data + b->used;
+    b->used += need;
+    memset(r, 0, n);
+    *out = r;
     return AY_OK;
 }
 
-static void scope_pop(struct cc *c)
+static void cc_init(struct cc *c, const struct ay_rego_policy *p, struct ay_arena *a,
+                    struct ay_diag *diag)
 {
-    c->sc = c->sc->up;
-    c->depth--;
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->a = a;
+    c->diag = diag;
+    c->scr_first = scr_blk_new(SCR_BLOCK, NULL);
+    c->scr = c->scr_first;
+    c->scr_taken = SCR_BLOCK;
+    c->idxcap = 128;
+    c->idx = ay_xcalloc(c->idxcap, sizeof *c->idx);
+    c->pcache = ay_xcalloc(PCACHE, sizeof *c->pcache);
 }
 
-static struct sym *lookup(const struct cc *c, const char *name, size_t len)
+static void cc_free(struct cc *c)
 {
-    for (struct scope *s = c->sc; s != NULL; s = s->up) {
-        for (size_t i = 0; i < s->n; i++) {
-            if (s->syms[i].len == len && memcmp(s->syms[i].name, name, len) == 0) {
-                return &s->syms[i];
-            }
+    ay_free(c->sl);
+    ay_free(c->syms);
+    ay_free(c->ents);
+    ay_free(c->idx);
+    ay_free(c->pcache);
+    for (struct scr_blk *b = c->scr_first; b != NULL;) {
+        struct scr_blk *nx = b->next;
+        ay_free(b);
+        b = nx;
+    }
+}
+
+/* ---- names ---- */
+
+static void idx_put(uint32_t *idx, uint32_t cap, uint32_t hash, uint32_t v)
+{
+    uint32_t i = hash & (cap - 1);
+    while (idx[i] != 0) {
+        i = (i + 1) & (cap - 1);
+    }
+    idx[i] = v;
+}
+
+static __attribute__((noinline)) struct nent *ent_new(struct cc *c, const char *name, size_t len,
+                                                      uint32_t h)
+{
+    if (c->nents == c->entcap) {
+        c->entcap = c->entcap ? c->entcap * 2 : 64;
+        c->ents = ay_xrealloc(c->ents, c->entcap * sizeof *c->ents);
+    }
+    if ((c->nents + 1) * 2 > c->idxcap) {
+        /* Load at most one half. */
+        uint32_t cap = c->idxcap * 2;
+        ay_free(c->idx);
+        c->idx = ay_xcalloc(cap, sizeof *c->idx);
+        c->idxcap = cap;
+        for (uint32_t k = 0; k < c->nents; k++) {
+            idx_put(c->idx, cap, c->ents[k].hash, k + 1);
         }
     }
-    return NULL;
+    struct nent *e = &c->ents[c->nents++];
+    memset(e, 0, sizeof *e);
+    e->name = name;
+    e->len = (uint32_t)len; /* a name from a source (at most AY_LIMIT_REGO_SOURCE bytes) */
+    e->hash = h;
+    e->top = -1;
+    idx_put(c->idx, c->idxcap, h, c->nents);
+    return e;
 }
 
-static struct sym *lookup_here(const struct cc *c, const char *name, size_t len)
+static struct nent *ent_find(struct cc *c, const char *name, size_t len, struct pce *pc)
 {
-    struct scope *s = c->sc;
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->syms[i].len == len && memcmp(s->syms[i].name, name, len) == 0) {
-            return &s->syms[i];
+    uint32_t h = name_hash(name, len);
+    struct nent *e = NULL;
+    for (uint32_t i = h & (c->idxcap - 1);; i = (i + 1) & (c->idxcap - 1)) {
+        uint32_t v = c->idx[i];
+        if (v == 0) {
+            e = ent_new(c, name, len, h);
+            break;
+        }
+        e = &c->ents[v - 1];
+        if (e->hash == h && e->len == len && name_eq(e->name, name, len)) {
+            break;
         }
     }
-    return NULL;
+    pc->name = name;
+    pc->len = len;
+    pc->ent = (uint32_t)(e - c->ents);
+    return e;
 }
 
-static ay_err new_slot(struct cc *c, const char *name, size_t len, int32_t *out)
+/* The entry of a name, made on first sight. Most names are looked up twice at the same place in
+ * the AST (declared, then resolved), so the entry last found for an address comes first. */
+static inline __attribute__((always_inline)) struct nent *ent_get(struct cc *c, const char *name,
+                                                                  size_t len)
 {
-    if (c->nslots == c->ncap) {
-        uint32_t nc = c->ncap ? c->ncap * 2 : 16;
-        void *np;
-        TRY(ay_arena_grow(c->a, c->names, c->ncap * sizeof *c->names, nc * sizeof *c->names,
-                          &np));
-        c->names = np;
-        TRY(ay_arena_grow(c->a, c->sdepth, c->ncap * sizeof *c->sdepth, nc * sizeof *c->sdepth,
-                          &np));
-        c->sdepth = np;
-        c->ncap = nc;
+    uintptr_t a = (uintptr_t)name;
+    struct pce *pc = &c->pcache[(a ^ (a >> 7)) & (PCACHE - 1)];
+    if (pc->name == name && pc->len == len) {
+        return &c->ents[pc->ent];
     }
-    char *s;
-    TRY(ay_arena_strndup(c->a, name, len, &s));
-    c->names[c->nslots] = s;
-    c->sdepth[c->nslots] = c->sc ? c->sc->depth : 0;
-    *out = (int32_t)c->nslots++;
-    ENSURE(c->nslots < 65536, AY_ERR_LIMIT);
-    return AY_OK;
-}
-
-static ay_err declare(struct cc *c, const char *name, size_t len, bool assigned,
-                      struct sym **out)
-{
-    struct scope *s = c->sc;
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 8;
-        void *np;
-        TRY(ay_arena_grow(c->a, s->syms, s->n * sizeof *s->syms, nc * sizeof *s->syms, &np));
-        s->syms = np;
-        s->cap = nc;
-    }
-    struct sym *y = &s->syms[s->n++];
-    y->name = name;
-    y->len = len;
-    y->assigned = assigned;
-    TRY(new_slot(c, name, len, &y->slot));
-    if (out != NULL) {
-        *out = y;
-    }
-    return AY_OK;
+    return ent_find(c, name, len, pc);
 }
 
 static bool name_is(const char *s, size_t n, const char *lit)
@@ -311,12 +500,96 @@ static const struct ay_rego_import *find_import(const struct cc *c, const char *
     return NULL;
 }
 
-/* Would this bare name resolve to something global (not a new local)? */
-static bool is_global_name(const struct cc *c, const char *name, size_t len)
+/* Sets e's meaning in the current module (its import, its rule of the package) once. */
+static void ent_glob(const struct cc *c, struct nent *e)
 {
-    const struct ay_rego_node *k = ay_rego_node_kid(c->pkg, name, len);
-    return name_is(name, len, "input") || name_is(name, len, "data") ||
-           find_import(c, name, len) != NULL || (k != NULL && k->in_rule_path);
+    if (e->gen != c->gen) {
+        e->gen = c->gen;
+        e->im = find_import(c, e->name, e->len);
+        e->rk = ay_rego_node_kid(c->pkg, e->name, e->len);
+    }
+}
+
+/* ---- scopes ---- */
+
+static ay_err scope_push(struct cc *c, struct scope *s)
+{
+    s->up = c->sc;
+    s->base = c->nsyms;
+    s->depth = c->sc ? c->sc->depth + 1 : 0;
+    c->sc = s;
+    if (++c->depth > AY_LIMIT_REGO_DEPTH) {
+        return FAIL(c->diag, AY_ERR_LIMIT, "%s: nesting deeper than %d", c->modname,
+                    AY_LIMIT_REGO_DEPTH);
+    }
+    return AY_OK;
+}
+
+static void scope_pop(struct cc *c)
+{
+    /* Its variables go out of sight: their names see the ones they shadowed again. */
+    while (c->nsyms > c->sc->base) {
+        const struct sym *y = &c->syms[--c->nsyms];
+        c->ents[y->ent].top = y->prev;
+    }
+    c->sc = c->sc->up;
+    c->depth--;
+}
+
+/* The innermost visible variable named as e. */
+static struct sym *lookup(const struct cc *c, const struct nent *e)
+{
+    return e->top >= 0 ? &c->syms[e->top] : NULL;
+}
+
+/* e's variable in the current scope. */
+static struct sym *lookup_here(const struct cc *c, const struct nent *e)
+{
+    return e->top >= 0 && (size_t)e->top >= c->sc->base ? &c->syms[e->top] : NULL;
+}
+
+static ay_err new_slot(struct cc *c, const char *name, size_t len, int32_t *out)
+{
+    if (c->nslots == c->slcap) {
+        c->slcap = c->slcap ? c->slcap * 2 : 64;
+        c->sl = ay_xrealloc(c->sl, c->slcap * sizeof *c->sl);
+    }
+    struct slotinfo *si = &c->sl[c->nslots];
+    si->name = name;
+    si->len = (uint32_t)len; /* a name from a source (at most AY_LIMIT_REGO_SOURCE bytes) */
+    si->sdepth = c->sc ? c->sc->depth : 0;
+    *out = (int32_t)c->nslots++;
+    ENSURE(c->nslots < 65536, AY_ERR_LIMIT);
+    return AY_OK;
+}
+
+static bool slot_is_wildcard(const struct cc *c, uint32_t s)
+{
+    return c->sl[s].len == 1 && c->sl[s].name[0] == '_';
+}
+
+static ay_err declare(struct cc *c, struct nent *e, bool assigned)
+{
+    if (c->nsyms == c->symcap) {
+        c->symcap = c->symcap ? c->symcap * 2 : 64;
+        c->syms = ay_xrealloc(c->syms, c->symcap * sizeof *c->syms);
+    }
+    uint32_t ei = (uint32_t)(e - c->ents);
+    struct sym *y = &c->syms[c->nsyms];
+    y->ent = ei;
+    y->prev = e->top;
+    y->assigned = assigned;
+    y->slot = -1;
+    e->top = (int32_t)c->nsyms++;
+    return new_slot(c, e->name, e->len, &y->slot);
+}
+
+/* Would this bare name resolve to something global (not a new local)? */
+static bool is_global_name(const struct cc *c, struct nent *e)
+{
+    ent_glob(c, e);
+    return name_is(e->name, e->len, "input") || name_is(e->name, e->len, "data") || e->im != NULL ||
+           (e->rk != NULL && e->rk->in_rule_path);
 }
 
 /* ---- pre-declaration: names used at this body level become locals of this scope ---- */
@@ -332,19 +605,25 @@ static ay_err predeclare_term(struct cc *c, struct ay_rego_term *t)
     case AY_RT_SCOMP:
     case AY_RT_OCOMP:
         return AY_OK;
-    case AY_RT_VAR:
-        if (t->wildcard || t->slot >= 0 || lookup(c, t->name, t->name_len) != NULL ||
-            is_global_name(c, t->name, t->name_len)) {
+    case AY_RT_VAR: {
+        if (t->wildcard || t->slot >= 0) {
             return AY_OK;
         }
-        return declare(c, t->name, t->name_len, false, NULL);
+        struct nent *e = ent_get(c, t->name, t->name_len);
+        if (lookup(c, e) != NULL || is_global_name(c, e)) {
+            return AY_OK;
+        }
+        return declare(c, e, false);
+    }
     case AY_RT_REF:
     case AY_RT_ARR:
     case AY_RT_SET:
     case AY_RT_OBJ:
     case AY_RT_CALL:
         for (size_t i = 0; i < t->n; i++) {
-            TRY(predeclare_term(c, t->items[i]));
+            if (t->items[i] != NULL && t->items[i]->kind != AY_RT_VAL) {
+                TRY(predeclare_term(c, t->items[i]));
+            }
         }
         return AY_OK;
     }
@@ -361,7 +640,8 @@ static ay_err declare_pattern(struct cc *c, struct ay_rego_term *t, bool assigne
         if (t->wildcard) {
             return AY_OK;
         }
-        struct sym *y = lookup_here(c, t->name, t->name_len);
+        struct nent *e = ent_get(c, t->name, t->name_len);
+        struct sym *y = lookup_here(c, e);
         if (y != NULL && assigned && y->assigned) {
             return cfail(c, t->line, t->col, "rego_compile_error: var %.*s assigned above",
                          t->name, t->name_len);
@@ -370,7 +650,7 @@ static ay_err declare_pattern(struct cc *c, struct ay_rego_term *t, bool assigne
             y->assigned = y->assigned || assigned;
             return AY_OK;
         }
-        return declare(c, t->name, t->name_len, assigned, NULL);
+        return declare(c, e, assigned);
     }
     if (t->kind == AY_RT_ARR) {
         for (size_t i = 0; i < t->n; i++) {
@@ -423,47 +703,45 @@ static ay_err predeclare_expr(struct cc *c, struct ay_rego_expr *e)
 
 /* ---- resolution ---- */
 
-static ay_err mk_val_term(struct cc *c, const struct ay_rego_term *at, const char *s,
-                          struct ay_rego_term **out)
-{
-    struct ay_rego_term *t;
-    TRY(ay_arena_alloc(c->a, sizeof *t, (void **)&t));
-    t->kind = AY_RT_VAL;
-    t->line = at->line;
-    t->col = at->col;
-    t->slot = -1;
-    t->host = -1;
-    t->ground = true;
-    t->val = ay_val_str_static(s);
-    *out = t;
-    return AY_OK;
-}
-
-/* Turns VAR t into REF(root, segs..., [rest...]) in place. */
+/* Turns VAR t into REF(root, segs..., [rest...]) in place (segs borrowed: they must outlive the
+ * policy). The new terms and their array are one allocation. */
 static ay_err make_ref(struct cc *c, struct ay_rego_term *t, uint8_t glob, const char *const *segs,
                        size_t nsegs)
 {
-    struct ay_rego_term *head;
-    TRY(ay_arena_alloc(c->a, sizeof *head, (void **)&head));
+    if (nsegs == 0) {
+        t->kind = AY_RT_VAR;
+        t->glob = glob;
+        t->slot = -1;
+        t->name = glob == AY_RG_INPUT ? "input" : "data";
+        t->name_len = glob == AY_RG_INPUT ? 5 : 4;
+        return AY_OK;
+    }
+    size_t nt = nsegs + 1;
+    struct ay_rego_term *ts; /* head, a string term per segment, then the items array */
+    TRY(ay_arena_alloc(c->a, nt * (sizeof *ts + sizeof(struct ay_rego_term *)), (void **)&ts));
+    struct ay_rego_term **items = (struct ay_rego_term **)(void *)(ts + nt);
+    struct ay_rego_term *head = &ts[0];
     *head = *t;
     head->kind = AY_RT_VAR;
     head->glob = glob;
     head->slot = -1;
     head->name = glob == AY_RG_INPUT ? "input" : "data";
     head->name_len = glob == AY_RG_INPUT ? 5 : 4;
-    if (nsegs == 0) {
-        *t = *head;
-        return AY_OK;
-    }
-    struct ay_rego_term **items;
-    TRY(ay_arena_array(c->a, nsegs + 1, sizeof *items, (void **)&items));
     items[0] = head;
     for (size_t i = 0; i < nsegs; i++) {
-        TRY(mk_val_term(c, t, segs[i], &items[i + 1]));
+        struct ay_rego_term *v = &ts[i + 1];
+        v->kind = AY_RT_VAL;
+        v->line = t->line;
+        v->col = t->col;
+        v->slot = -1;
+        v->host = -1;
+        v->ground = true;
+        v->val = ay_val_str_static(segs[i]);
+        items[i + 1] = v;
     }
     t->kind = AY_RT_REF;
     t->items = items;
-    t->n = (uint32_t)nsegs + 1; /* path segments of a name (bounded by the source) */
+    t->n = (uint32_t)nt; /* path segments of a name (bounded by the source) */
     return AY_OK;
 }
 
@@ -475,7 +753,8 @@ static ay_err resolve_var(struct cc *c, struct ay_rego_term *t)
     if (t->wildcard) {
         return new_slot(c, "_", 1, &t->slot);
     }
-    struct sym *y = lookup(c, t->name, t->name_len);
+    struct nent *e = ent_get(c, t->name, t->name_len);
+    const struct sym *y = lookup(c, e);
     if (y != NULL) {
         t->slot = y->slot;
         return AY_OK;
@@ -488,45 +767,41 @@ static ay_err resolve_var(struct cc *c, struct ay_rego_term *t)
         t->glob = AY_RG_DATA;
         return AY_OK;
     }
-    const struct ay_rego_import *im = find_import(c, t->name, t->name_len);
+    ent_glob(c, e);
+    const struct ay_rego_import *im = e->im;
     if (im != NULL) {
         uint8_t g = strcmp(im->path[0], "input") == 0 ? AY_RG_INPUT : AY_RG_DATA;
         return make_ref(c, t, g, im->path + 1, im->npath - 1);
     }
-    const struct ay_rego_node *rk = ay_rego_node_kid(c->pkg, t->name, t->name_len);
+    const struct ay_rego_node *rk = e->rk;
     if (rk != NULL && rk->in_rule_path) {
         const char *segs[AY_LIMIT_REGO_DEPTH + 1];
         size_t n = 0;
         for (size_t i = 0; i < c->mod->npkg && n < AY_LIMIT_REGO_DEPTH; i++) {
             segs[n++] = c->mod->pkg[i];
         }
-        char *nm;
-        TRY(ay_arena_strndup(c->a, t->name, t->name_len, &nm));
-        segs[n++] = nm;
+        segs[n++] = rk->name; /* the rule's name, NUL-terminated in the policy's arena */
         return make_ref(c, t, AY_RG_DATA, segs, n);
     }
-    return declare(c, t->name, t->name_len, false, NULL);
+    return declare(c, e, false);
 }
 
 static ay_err resolve_term(struct cc *c, struct ay_rego_term *t);
 static ay_err resolve_body(struct cc *c, struct ay_rego_body *b, struct ay_rego_term *h1,
                            struct ay_rego_term *h2);
 
-/* Looks a dotted function name up: user functions (package-relative or data.), builtins, hosts. */
+/* ay_rego_bi_find scans the whole builtin table, and a compile asks for the same few names over
+ * and over (every comparison, every `in`): the last answer for each name is kept, misses
+ * included (the table is static). */
 static const struct ay_rego_bi *bi_find(struct cc *c, const char *nm, size_t nl, size_t arity)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < nl; i++) {
-        h = (h ^ (uint8_t)nm[i]) * 16777619u;
+    struct nent *e = ent_get(c, nm, nl);
+    if (!e->has_bi || e->bi_arity != arity) {
+        e->bi = ay_rego_bi_find(nm, nl, arity);
+        e->bi_arity = arity;
+        e->has_bi = true;
     }
-    h = (h ^ (uint32_t)arity) * 16777619u;
-    struct bi_memo *m = &c->bimemo[h % BI_MEMO];
-    if (m->name != NULL && m->arity == arity && m->len == nl && memcmp(m->name, nm, nl) == 0) {
-        return m->bi;
-    }
-    const struct ay_rego_bi *bi = ay_rego_bi_find(nm, nl, arity);
-    *m = (struct bi_memo){nm, nl, arity, bi};
-    return bi;
+    return e->bi;
 }
 
 static ay_err resolve_call(struct cc *c, struct ay_rego_term *t)
@@ -539,7 +814,10 @@ static ay_err resolve_call(struct cc *c, struct ay_rego_term *t)
     }
     /* Candidate data path of a user function. */
     const struct ay_rego_node *n = NULL;
-    const struct ay_rego_import *im = find_import(c, nm, first);
+    struct nent *fe = ent_get(c, nm, first);
+    ent_glob(c, fe);
+    const struct ay_rego_import *im = fe->im;
+    const struct ay_rego_node *pk = fe->rk; /* the package's child named as the first part */
     const char *rest = nm + first;
     size_t restn = nl - first;
     if (im != NULL && strcmp(im->path[0], "data") == 0) {
@@ -549,8 +827,8 @@ static ay_err resolve_call(struct cc *c, struct ay_rego_term *t)
         }
     } else if (name_is(nm, first, "data")) {
         n = c->p->root;
-    } else if (c->pkg != NULL && ay_rego_node_kid(c->pkg, nm, first) != NULL) {
-        n = ay_rego_node_kid(c->pkg, nm, first);
+    } else if (pk != NULL) {
+        n = pk;
         rest = nm + first;
         restn = nl - first;
     } else {
@@ -610,7 +888,6 @@ static ay_err resolve_call(struct cc *c, struct ay_rego_term *t)
     return cfail(c, t->line, t->col, "rego_type_error: undefined function %.*s", nm, nl);
 }
 
-
 /* "a.b.c" of a VAR or a REF of .names (with targets and mock values); NULL otherwise. */
 static ay_err dotted(struct cc *c, const struct ay_rego_term *t, const char **out, size_t *out_n)
 {
@@ -660,7 +937,7 @@ static bool find_fn_any(struct cc *c, const char *nm, size_t nl, const struct ay
     while (first < nl && nm[first] != '.') {
         first++;
     }
-    if (lookup(c, nm, first) != NULL) {
+    if (lookup(c, ent_get(c, nm, first)) != NULL) {
         return false; /* a local variable */
     }
     struct ay_rego_term probe;
@@ -687,6 +964,53 @@ static bool find_fn_any(struct cc *c, const char *nm, size_t nl, const struct ay
     return false;
 }
 
+/* The value of a ground array, set or object literal (its items are ground), computed once. The
+ * vectors are filled at their final size (one allocation, no regrowth). */
+static __attribute__((noinline)) ay_err precompute(struct cc *c, struct ay_rego_term *t)
+{
+    if (t->kind == AY_RT_OBJ) {
+        struct ay_kv_vec kv;
+        ay_kv_vec_init(&kv, c->a);
+        kv.cap = t->n / 2;
+        if (kv.cap > 0) {
+            TRY(ay_arena_array(c->a, kv.cap, sizeof *kv.pairs, (void **)&kv.pairs));
+        }
+        for (size_t i = 0; i + 1 < t->n; i += 2) {
+            kv.pairs[kv.n].k = t->items[i]->val;
+            kv.pairs[kv.n].v = t->items[i + 1]->val;
+            kv.n++;
+        }
+        if (ay_kv_vec_object(&kv, true, &t->val) != AY_OK) {
+            return cfail(c, t->line, t->col, "rego_type_error: duplicate key in object%.*s", "", 0);
+        }
+    } else {
+        struct ay_val_vec v;
+        ay_val_vec_init(&v, c->a);
+        v.cap = t->n;
+        if (v.cap > 0) {
+            TRY(ay_arena_array(c->a, v.cap, sizeof *v.items, (void **)&v.items));
+        }
+        for (size_t i = 0; i < t->n; i++) {
+            v.items[v.n++] = t->items[i]->val;
+        }
+        t->val = t->kind == AY_RT_ARR ? ay_val_vec_array(&v) : ay_val_vec_set(&v);
+    }
+    t->ground = true;
+    return AY_OK;
+}
+
+/* resolve_term of item i of t: a literal (most items) is done here, without a call (as
+ * resolve_term would: ground, unless past its depth limit). */
+static ay_err resolve_item(struct cc *c, struct ay_rego_term *t, size_t i)
+{
+    struct ay_rego_term *k = t->items[i];
+    if (k != NULL && k->kind == AY_RT_VAL && c->depth < (size_t)AY_LIMIT_REGO_DEPTH * 2) {
+        k->ground = true;
+        return AY_OK;
+    }
+    return resolve_term(c, k);
+}
+
 static ay_err resolve_term(struct cc *c, struct ay_rego_term *t)
 {
     if (t == NULL) {
@@ -704,7 +1028,7 @@ static ay_err resolve_term(struct cc *c, struct ay_rego_term *t)
         break;
     case AY_RT_REF: {
         for (size_t i = 0; i < t->n; i++) {
-            TRY(resolve_term(c, t->items[i]));
+            TRY(resolve_item(c, t, i));
         }
         struct ay_rego_term *h = t->items[0];
         if (h->kind == AY_RT_REF) {
@@ -723,35 +1047,17 @@ static ay_err resolve_term(struct cc *c, struct ay_rego_term *t)
     case AY_RT_OBJ: {
         bool ground = true;
         for (size_t i = 0; i < t->n; i++) {
-            TRY(resolve_term(c, t->items[i]));
+            TRY(resolve_item(c, t, i));
             ground = ground && t->items[i]->ground;
         }
         if (ground) {
-            struct ay_val_vec v;
-            ay_val_vec_init(&v, c->a);
-            if (t->kind == AY_RT_OBJ) {
-                struct ay_kv_vec kv;
-                ay_kv_vec_init(&kv, c->a);
-                for (size_t i = 0; i + 1 < t->n; i += 2) {
-                    TRY(ay_kv_vec_push(&kv, t->items[i]->val, t->items[i + 1]->val));
-                }
-                if (ay_kv_vec_object(&kv, true, &t->val) != AY_OK) {
-                    return cfail(c, t->line, t->col, "rego_type_error: duplicate key in object%.*s",
-                                 "", 0);
-                }
-            } else {
-                for (size_t i = 0; i < t->n; i++) {
-                    TRY(ay_val_vec_push(&v, t->items[i]->val));
-                }
-                t->val = t->kind == AY_RT_ARR ? ay_val_vec_array(&v) : ay_val_vec_set(&v);
-            }
-            t->ground = true;
+            TRY(precompute(c, t));
         }
         break;
     }
     case AY_RT_CALL:
         for (size_t i = 0; i < t->n; i++) {
-            TRY(resolve_term(c, t->items[i]));
+            TRY(resolve_item(c, t, i));
         }
         TRY(resolve_call(c, t));
         break;
@@ -902,10 +1208,28 @@ static bool bound_by_ref_arg(const struct cc *c, const struct ay_rego_term *call
     return tmp[s] != 0;
 }
 
-/* Returns the first slot read by t (in input positions) that is not bound, or -1.
- * out: t is in a pattern position (a bare var there is written, not read). */
+static int32_t need_closure_term(const struct cc *c, const struct ay_rego_term *t,
+                                 const uint8_t *bound, uint32_t depth);
+
+/* What need_term met besides the slots it needs: the first variable a comprehension captures
+ * unbound (or -1), and whether it met a comprehension at all. */
+struct need_acc {
+    int32_t cap;
+    bool nested;
+};
+
+static bool is_ground(const struct ay_rego_term *t)
+{
+    return t == NULL || t->ground;
+}
+
+/* Returns the first slot read by t (in input positions) that is not bound, or -1 (or -2).
+ * out: t is in a pattern position (a bare var there is written, not read).
+ * acc (may be NULL): records the comprehensions met on the way. When the answer is < 0 every
+ * item was visited but ground ones and the vars of refs (which hold no comprehension), so
+ * acc->cap is then what need_full's walk of the items used to find. */
 static int32_t need_term(const struct cc *c, const struct ay_rego_term *t, const uint8_t *bound,
-                         bool out)
+                         bool out, struct need_acc *acc)
 {
     if (t == NULL || t->ground) {
         return -1;
@@ -920,34 +1244,47 @@ static int32_t need_term(const struct cc *c, const struct ay_rego_term *t, const
         }
         return t->slot;
     case AY_RT_REF:
-        r = need_term(c, t->items[0], bound, false);
+        r = need_term(c, t->items[0], bound, false, acc);
         for (size_t i = 1; i < t->n && r < 0; i++) {
             const struct ay_rego_term *e = t->items[i];
+            if (e->ground) {
+                continue;
+            }
             /* Vars and array/object patterns in a ref are bound by iteration. */
-            r = e->kind == AY_RT_VAR ? -1
-                                     : need_term(c, e, bound,
-                                                 e->kind == AY_RT_ARR || e->kind == AY_RT_OBJ);
+            r = e->kind == AY_RT_VAR
+                    ? -1
+                    : need_term(c, e, bound, e->kind == AY_RT_ARR || e->kind == AY_RT_OBJ, acc);
         }
         return r;
+    /* Ground items (literals: most of them) need nothing, and are not visited. */
     case AY_RT_ARR:
         for (size_t i = 0; i < t->n && r < 0; i++) {
-            r = need_term(c, t->items[i], bound, out);
+            if (!is_ground(t->items[i])) {
+                r = need_term(c, t->items[i], bound, out, acc);
+            }
         }
         return r;
     case AY_RT_SET:
         for (size_t i = 0; i < t->n && r < 0; i++) {
-            r = need_term(c, t->items[i], bound, false);
+            if (!is_ground(t->items[i])) {
+                r = need_term(c, t->items[i], bound, false, acc);
+            }
         }
         return r;
     case AY_RT_OBJ:
         for (size_t i = 0; i < t->n && r < 0; i++) {
-            r = need_term(c, t->items[i], bound, (i % 2 == 1) && out);
+            if (!is_ground(t->items[i])) {
+                r = need_term(c, t->items[i], bound, (i % 2 == 1) && out, acc);
+            }
         }
         return r;
     case AY_RT_CALL:
         for (size_t i = 0; i < t->n && r < 0; i++) {
+            if (is_ground(t->items[i])) {
+                continue;
+            }
             bool o = t->out_arg && i + 1 == t->n;
-            r = need_term(c, t->items[i], bound, o);
+            r = need_term(c, t->items[i], bound, o, acc);
             if (r >= 0 && t->items[i]->kind == AY_RT_VAR && bound_by_ref_arg(c, t, r, bound)) {
                 r = -1; /* read after the ref binds it (the evaluator defers such args) */
             }
@@ -957,13 +1294,16 @@ static int32_t need_term(const struct cc *c, const struct ay_rego_term *t, const
     case AY_RT_SCOMP:
     case AY_RT_OCOMP:
         /* Captured variables: declared outside the comprehension and used inside. */
-        return -2; /* handled by need_closure */
+        if (acc != NULL) {
+            acc->nested = true;
+            if (acc->cap < 0) {
+                acc->cap = need_closure_term(c, t, bound, t->sdepth);
+            }
+        }
+        return -2;
     }
     return r;
 }
-
-static int32_t need_closure_term(const struct cc *c, const struct ay_rego_term *t,
-                                 const uint8_t *bound, uint32_t depth);
 
 static int32_t need_closure_body(const struct cc *c, const struct ay_rego_body *b,
                                  const uint8_t *bound, uint32_t depth);
@@ -1009,7 +1349,7 @@ static int32_t need_closure_term(const struct cc *c, const struct ay_rego_term *
         return -1;
     }
     if (t->kind == AY_RT_VAR) {
-        if (t->slot >= 0 && c->sdepth[t->slot] < depth && !bound[t->slot]) {
+        if (t->slot >= 0 && c->sl[t->slot].sdepth < depth && !bound[t->slot]) {
             return t->slot;
         }
         return -1;
@@ -1033,42 +1373,26 @@ static int32_t need_closure_term(const struct cc *c, const struct ay_rego_term *
     return r;
 }
 
-/* need_term plus captured variables of nested comprehensions. */
+/* need_term plus captured variables of nested comprehensions: first what need_term finds, else
+ * the first capture in the order of the items (one walk for both). *nested is set if t holds
+ * a comprehension that was met. */
 static int32_t need_full(const struct cc *c, const struct ay_rego_term *t, const uint8_t *bound,
-                         bool out)
+                         bool out, bool *nested)
 {
     if (t == NULL || t->ground) {
         return -1;
     }
-    if (t->kind == AY_RT_ACOMP || t->kind == AY_RT_SCOMP || t->kind == AY_RT_OCOMP) {
-        return need_closure_term(c, t, bound, t->sdepth);
+    struct need_acc acc = {-1, false};
+    int32_t r;
+    if (ay_rego_term_is_comp(t)) {
+        acc.nested = true;
+        r = need_closure_term(c, t, bound, t->sdepth);
+    } else {
+        r = need_term(c, t, bound, out, &acc);
+        r = r >= 0 ? r : acc.cap;
     }
-    int32_t r = need_term(c, t, bound, out);
-    if (r != -2 && r >= 0) {
-        return r;
-    }
-    /* Look into items for comprehensions. */
-    bool o = out;
-    for (size_t i = 0; i < t->n; i++) {
-        if (t->kind == AY_RT_CALL) {
-            o = t->out_arg && i + 1 == t->n;
-        } else if (t->kind == AY_RT_OBJ) {
-            o = out && (i % 2 == 1);
-        } else if (t->kind == AY_RT_REF || t->kind == AY_RT_SET) {
-            uint8_t k = t->items[i]->kind;
-            o = t->kind == AY_RT_REF && i > 0 &&
-                (k == AY_RT_VAR || k == AY_RT_ARR || k == AY_RT_OBJ);
-        }
-        r = need_full(c, t->items[i], bound, o);
-        if (r >= 0 && t->kind == AY_RT_CALL && t->items[i]->kind == AY_RT_VAR &&
-            bound_by_ref_arg(c, t, r, bound)) {
-            r = -1;
-        }
-        if (r >= 0) {
-            return r;
-        }
-    }
-    return -1;
+    *nested = *nested || acc.nested;
+    return r;
 }
 
 /* Marks variables written by t (pattern positions, ref iteration vars, output args). */
@@ -1196,48 +1520,6 @@ static int32_t first_unbound_pattern(const struct ay_rego_term *t, const uint8_t
     return -1;
 }
 
-static void mark_vars(const struct ay_rego_term *t, uint8_t *seen);
-
-static void mark_expr_vars(const struct ay_rego_expr *e, uint8_t *seen)
-{
-    mark_vars(e->a, seen);
-    mark_vars(e->b, seen);
-    mark_vars(e->c, seen);
-    for (size_t i = 0; i < e->n; i++) {
-        mark_vars(e->items[i], seen);
-    }
-    if (e->sub != NULL) {
-        mark_expr_vars(e->sub, seen);
-    }
-    for (size_t i = 0; e->body != NULL && i < e->body->n; i++) {
-        mark_expr_vars(e->body->exprs[i], seen);
-    }
-    for (size_t i = 0; i < e->nwith; i++) {
-        mark_vars(e->with[i].value, seen);
-    }
-}
-
-static void mark_vars(const struct ay_rego_term *t, uint8_t *seen)
-{
-    if (t == NULL) {
-        return;
-    }
-    if (t->kind == AY_RT_VAR && t->slot >= 0) {
-        seen[t->slot] = 1;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        mark_vars(t->items[i], seen);
-    }
-    if (!ay_rego_term_is_comp(t)) {
-        return;
-    }
-    mark_vars(t->head, seen);
-    mark_vars(t->head2, seen);
-    for (size_t i = 0; t->body != NULL && i < t->body->n; i++) {
-        mark_expr_vars(t->body->exprs[i], seen);
-    }
-}
-
 static void bind_expr(const struct ay_rego_expr *e, uint8_t *bound)
 {
     switch ((enum ay_rego_expr_kind)e->kind) {
@@ -1261,22 +1543,22 @@ static void bind_expr(const struct ay_rego_expr *e, uint8_t *bound)
     }
 }
 
-/* The first slot e needs that is unbound (-1: schedulable now). other: vars used by the other
- * expressions of the body (a negation only waits for those). */
+/* The first slot e needs that is unbound (-1: schedulable now). *nested is set if the terms it
+ * walked hold a comprehension or e is (or negates) an every. */
 static int32_t expr_need(const struct cc *c, const struct ay_rego_expr *e, const uint8_t *bound,
-                         const uint8_t *other)
+                         bool *nested)
 {
     int32_t r = -1;
     switch ((enum ay_rego_expr_kind)e->kind) {
     case AY_RE_TERM:
-        r = need_full(c, e->a, bound, false);
+        r = need_full(c, e->a, bound, false, nested);
         break;
     case AY_RE_UNIFY:
     case AY_RE_ASSIGN:
-        r = need_full(c, e->a, bound, true);
+        r = need_full(c, e->a, bound, true, nested);
         if (r < 0) {
             /* The right side of := is always evaluated, never a pattern. */
-            r = need_full(c, e->b, bound, e->kind == AY_RE_UNIFY);
+            r = need_full(c, e->b, bound, e->kind == AY_RE_UNIFY, nested);
         }
         if (r < 0 && !unifiable(e->a, e->b, bound)) {
             r = first_unbound_pattern(e->a, bound);
@@ -1288,16 +1570,17 @@ static int32_t expr_need(const struct cc *c, const struct ay_rego_expr *e, const
     case AY_RE_SOME:
         break;
     case AY_RE_SOME_IN:
-        r = need_full(c, e->c, bound, false);
+        r = need_full(c, e->c, bound, false, nested);
         if (r < 0 && e->a != NULL) {
-            r = need_full(c, e->a, bound, true);
+            r = need_full(c, e->a, bound, true, nested);
         }
         if (r < 0) {
-            r = need_full(c, e->b, bound, true);
+            r = need_full(c, e->b, bound, true, nested);
         }
         break;
     case AY_RE_EVERY:
-        r = need_full(c, e->c, bound, false);
+        *nested = true;
+        r = need_full(c, e->c, bound, false, nested);
         if (r < 0) {
             /* Only variables captured from outside the every scope matter. */
             r = need_closure_body(c, e->body, bound, e->sdepth);
@@ -1306,13 +1589,13 @@ static int32_t expr_need(const struct cc *c, const struct ay_rego_expr *e, const
     case AY_RE_NOT: {
         /* A negation binds nothing: every variable it would bind must already be bound
          * (wildcards excepted), as OPA's safety check. */
-        r = expr_need(c, e->sub, bound, other);
+        r = expr_need(c, e->sub, bound, nested);
         uint8_t tmp[1024];
         if (r < 0 && c->nslots <= sizeof tmp) {
             memcpy(tmp, bound, c->nslots);
             bind_expr(e->sub, tmp);
             for (uint32_t s = 0; s < c->nslots && r < 0; s++) {
-                if (tmp[s] && !bound[s] && strcmp(c->names[s], "_") != 0) {
+                if (tmp[s] && !bound[s] && !slot_is_wildcard(c, s)) {
                     r = (int32_t)s;
                 }
             }
@@ -1321,38 +1604,82 @@ static int32_t expr_need(const struct cc *c, const struct ay_rego_expr *e, const
     }
     }
     for (size_t i = 0; i < e->nwith && r < 0; i++) {
-        r = need_full(c, e->with[i].value, bound, false);
+        r = need_full(c, e->with[i].value, bound, false, nested);
     }
     return r;
 }
 
-static ay_err reorder_body(const struct cc *c, struct ay_rego_body *b, uint8_t *bound);
+static ay_err unsafe(const struct cc *c, uint32_t line, uint32_t col, int32_t slot)
+{
+    const char *nm = slot >= 0 ? c->sl[slot].name : "?";
+    size_t len = slot >= 0 ? c->sl[slot].len : 1;
+    return cfail(c, line, col, "rego_unsafe_var_error: var %.*s is unsafe", nm, len);
+}
 
-static ay_err reorder_nested_term(const struct cc *c, struct ay_rego_term *t, const uint8_t *bound)
+/* A copy of bound in the scratch stack (for a nested body). */
+static ay_err bound_dup(struct cc *c, const uint8_t *bound, uint8_t **out)
+{
+    TRY(scr_alloc(c, (size_t)c->nslots + 1, (void **)out));
+    memcpy(*out, bound, c->nslots);
+    return AY_OK;
+}
+
+static ay_err reorder_body(struct cc *c, struct ay_rego_body *b, uint8_t *bound);
+
+/* true if expr_need, answering -1 (e can be placed), walked every term of e that
+ * reorder_nested_expr walks, so that its `nested` answer tells whether e holds a body to order.
+ * (It walks all their items but ground ones and the vars of refs, which hold none.) */
+static bool need_covers(const struct ay_rego_expr *e)
+{
+    switch ((enum ay_rego_expr_kind)e->kind) {
+    case AY_RE_TERM:
+        return e->b == NULL && e->c == NULL && e->sub == NULL;
+    case AY_RE_UNIFY:
+    case AY_RE_ASSIGN:
+        return e->c == NULL && e->sub == NULL;
+    case AY_RE_SOME_IN:
+        return e->sub == NULL;
+    case AY_RE_SOME:
+        return e->a == NULL && e->b == NULL && e->c == NULL && e->sub == NULL;
+    case AY_RE_EVERY:
+        return false;
+    case AY_RE_NOT:
+        return e->a == NULL && e->b == NULL && e->c == NULL && e->sub != NULL &&
+               need_covers(e->sub);
+    }
+    return false;
+}
+
+static ay_err reorder_nested_term(struct cc *c, struct ay_rego_term *t, const uint8_t *bound)
 {
     if (t == NULL || t->ground) {
         return AY_OK;
     }
     for (size_t i = 0; i < t->n; i++) {
-        TRY(reorder_nested_term(c, t->items[i], bound));
+        const struct ay_rego_term *k = t->items[i];
+        /* Only comprehensions have bodies to order: leaves (most items) need no call. */
+        if (k != NULL && (k->n > 0 || ay_rego_term_is_comp(k))) {
+            TRY(reorder_nested_term(c, t->items[i], bound));
+        }
     }
     if (ay_rego_term_is_comp(t) && t->body != NULL) {
+        struct scr_mark m = scr_mark(c);
         uint8_t *nb;
-        TRY(ay_arena_memdup(c->a, bound, c->nslots, (void **)&nb));
+        TRY(bound_dup(c, bound, &nb));
         TRY(reorder_body(c, t->body, nb));
-        int32_t r = need_term(c, t->head, nb, false);
+        int32_t r = need_term(c, t->head, nb, false, NULL);
         if (r < 0 && t->head2 != NULL) {
-            r = need_term(c, t->head2, nb, false);
+            r = need_term(c, t->head2, nb, false, NULL);
         }
+        scr_rewind(c, m);
         if (r >= 0) {
-            return cfail(c, t->line, t->col, "rego_unsafe_var_error: var %.*s is unsafe",
-                         c->names[r], strlen(c->names[r]));
+            return unsafe(c, t->line, t->col, r);
         }
     }
     return AY_OK;
 }
 
-static ay_err reorder_nested_expr(const struct cc *c, struct ay_rego_expr *e, const uint8_t *bound)
+static ay_err reorder_nested_expr(struct cc *c, struct ay_rego_expr *e, const uint8_t *bound)
 {
     TRY(reorder_nested_term(c, e->a, bound));
     TRY(reorder_nested_term(c, e->b, bound));
@@ -1364,47 +1691,37 @@ static ay_err reorder_nested_expr(const struct cc *c, struct ay_rego_expr *e, co
         TRY(reorder_nested_term(c, e->with[i].value, bound));
     }
     if (e->kind == AY_RE_EVERY) {
+        struct scr_mark m = scr_mark(c);
         uint8_t *nb;
-        TRY(ay_arena_memdup(c->a, bound, c->nslots, (void **)&nb));
+        TRY(bound_dup(c, bound, &nb));
         bind_term(e->a, nb, true);
         bind_term(e->b, nb, true);
         TRY(reorder_body(c, e->body, nb));
+        scr_rewind(c, m);
     }
     return AY_OK;
 }
 
-static ay_err reorder_body(const struct cc *c, struct ay_rego_body *b, uint8_t *bound)
+/* Orders b's expressions so each comes after those binding what it reads: repeatedly the first
+ * expression (in source order) that can run now, as OPA's compiler does. */
+static ay_err reorder_body(struct cc *c, struct ay_rego_body *b, uint8_t *bound)
 {
     size_t n = b->n;
+    struct scr_mark m = scr_mark(c);
     struct ay_rego_expr **out;
     uint8_t *done;
-    TRY(ay_arena_array(c->a, n, sizeof *out, (void **)&out));
-    TRY(ay_arena_alloc(c->a, n, (void **)&done));
-    /* other[s]: slot s appears in more than one expression of this body. */
-    uint8_t *cnt;
-    uint8_t *seen;
-    TRY(ay_arena_alloc(c->a, c->nslots + 1, (void **)&cnt));
-    TRY(ay_arena_alloc(c->a, c->nslots + 1, (void **)&seen));
-    for (size_t i = 0; i < n; i++) {
-        memset(seen, 0, c->nslots);
-        mark_expr_vars(b->exprs[i], seen);
-        for (uint32_t s = 0; s < c->nslots; s++) {
-            if (seen[s] && cnt[s] < 2) {
-                cnt[s]++;
-            }
-        }
-    }
-    for (uint32_t s = 0; s < c->nslots; s++) {
-        cnt[s] = cnt[s] >= 2 ? 1 : 0;
-    }
+    TRY(scr_alloc(c, n * sizeof *out, (void **)&out));
+    TRY(scr_alloc(c, n, (void **)&done));
     for (size_t k = 0; k < n; k++) {
         size_t pick = n;
         int32_t missing = -1;
+        bool nested = false;
         for (size_t i = 0; i < n; i++) {
             if (done[i]) {
                 continue;
             }
-            int32_t r = expr_need(c, b->exprs[i], bound, cnt);
+            nested = false;
+            int32_t r = expr_need(c, b->exprs[i], bound, &nested);
             if (r < 0) {
                 pick = i;
                 break;
@@ -1420,17 +1737,19 @@ static ay_err reorder_body(const struct cc *c, struct ay_rego_body *b, uint8_t *
                     e = b->exprs[i];
                 }
             }
-            const char *nm = missing >= 0 ? c->names[missing] : "?";
-            return cfail(c, e->line, e->col, "rego_unsafe_var_error: var %.*s is unsafe", nm,
-                         strlen(nm));
+            return unsafe(c, e->line, e->col, missing);
         }
         struct ay_rego_expr *e = b->exprs[pick];
         done[pick] = 1;
         out[k] = e;
-        TRY(reorder_nested_expr(c, e, bound));
+        /* Most expressions hold no comprehension nor every: expr_need saw that. */
+        if (nested || !need_covers(e)) {
+            TRY(reorder_nested_expr(c, e, bound));
+        }
         bind_expr(e, bound);
     }
     memcpy(b->exprs, out, n * sizeof *out);
+    scr_rewind(c, m);
     return AY_OK;
 }
 
@@ -1443,8 +1762,9 @@ static ay_err compile_rule_elem(struct cc *c, struct ay_rego_rule *r, struct ay_
     TRY(scope_push(c, &s));
     TRY(resolve_body(c, r->body, r->key, r->value));
     scope_pop(c);
+    struct scr_mark mk = scr_mark(c);
     uint8_t *bound;
-    TRY(ay_arena_alloc(c->a, c->nslots + 1, (void **)&bound));
+    TRY(scr_alloc(c, (size_t)c->nslots + 1, (void **)&bound));
     for (size_t i = 0; i < nargs; i++) {
         bind_term(args[i], bound, true);
     }
@@ -1453,15 +1773,16 @@ static ay_err compile_rule_elem(struct cc *c, struct ay_rego_rule *r, struct ay_
     }
     const struct ay_rego_term *hs[2] = {r->key, r->value};
     for (size_t i = 0; i < 2; i++) {
-        int32_t m = need_full(c, hs[i], bound, false);
+        bool nested = false;
+        int32_t m = need_full(c, hs[i], bound, false, &nested);
         if (m >= 0) {
-            return cfail(c, hs[i]->line, hs[i]->col, "rego_unsafe_var_error: var %.*s is unsafe",
-                         c->names[m], strlen(c->names[m]));
+            return unsafe(c, hs[i]->line, hs[i]->col, m);
         }
         if (hs[i] != NULL) {
             TRY(reorder_nested_term(c, (struct ay_rego_term *)(uintptr_t)hs[i], bound));
         }
     }
+    scr_rewind(c, mk);
     return AY_OK;
 }
 
@@ -1495,6 +1816,20 @@ static struct ay_rego_node *pkg_node(const struct ay_rego_policy *p, const struc
     return n;
 }
 
+static ay_err compile_all(struct cc *c, struct ay_rego_module **mods, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        c->mod = mods[i];
+        c->modname = mods[i]->name;
+        c->pkg = pkg_node(c->p, mods[i]);
+        c->gen = (uint32_t)i + 1; /* modules: bounded by the policy's size */
+        for (size_t j = 0; j < mods[i]->nrules; j++) {
+            TRY(compile_rule(c, mods[i]->rules[j]));
+        }
+    }
+    return AY_OK;
+}
+
 ay_err ay_rego_compile_modules(struct ay_rego_policy *p, struct ay_rego_module **mods, size_t n,
                                struct ay_diag *diag)
 {
@@ -1513,18 +1848,37 @@ ay_err ay_rego_compile_modules(struct ay_rego_policy *p, struct ay_rego_module *
             TRY(tree_insert(p, mods[i]->rules[j], diag));
         }
     }
-    struct cc c = {0};
-    c.p = p;
-    c.a = p->arena;
-    c.diag = diag;
-    for (size_t i = 0; i < n; i++) {
-        c.mod = mods[i];
-        c.modname = mods[i]->name;
-        c.pkg = pkg_node(p, mods[i]);
-        for (size_t j = 0; j < mods[i]->nrules; j++) {
-            TRY(compile_rule(&c, mods[i]->rules[j]));
+    struct cc c;
+    cc_init(&c, p, p->arena, diag);
+    ay_err err = compile_all(&c, mods, n);
+    cc_free(&c);
+    return err;
+}
+
+static ay_err compile_query(struct cc *c, struct ay_rego_body *body, uint32_t *out_nslots,
+                            const char ***out_names)
+{
+    c->modname = "query";
+    c->gen = 1;
+    struct scope s;
+    TRY(scope_push(c, &s));
+    TRY(resolve_body(c, body, NULL, NULL));
+    uint8_t *bound;
+    TRY(scr_alloc(c, (size_t)c->nslots + 1, (void **)&bound));
+    TRY(reorder_body(c, body, bound));
+    scope_pop(c);
+    /* Only the query's own named variables are reported as bindings. */
+    const char **names;
+    TRY(ay_arena_array(c->a, (size_t)c->nslots + 1, sizeof *names, (void **)&names));
+    for (uint32_t i = 0; i < c->nslots; i++) {
+        if (c->sl[i].sdepth == 0 && !slot_is_wildcard(c, i)) {
+            char *nm;
+            TRY(ay_arena_strndup(c->a, c->sl[i].name, c->sl[i].len, &nm));
+            names[i] = nm;
         }
     }
+    *out_nslots = c->nslots;
+    *out_names = names;
     return AY_OK;
 }
 
@@ -1532,25 +1886,9 @@ ay_err ay_rego_compile_query(const struct ay_rego_policy *p, struct ay_arena *ar
                              struct ay_rego_body *body, uint32_t *out_nslots,
                              const char ***out_names, struct ay_diag *diag)
 {
-    struct cc c = {0};
-    c.p = p;
-    c.a = arena;
-    c.diag = diag;
-    c.modname = "query";
-    struct scope s;
-    TRY(scope_push(&c, &s));
-    TRY(resolve_body(&c, body, NULL, NULL));
-    uint8_t *bound;
-    TRY(ay_arena_alloc(arena, c.nslots + 1, (void **)&bound));
-    TRY(reorder_body(&c, body, bound));
-    scope_pop(&c);
-    /* Only the query's own named variables are reported as bindings. */
-    for (uint32_t i = 0; i < c.nslots; i++) {
-        if (c.sdepth[i] != 0 || strcmp(c.names[i], "_") == 0) {
-            c.names[i] = NULL;
-        }
-    }
-    *out_nslots = c.nslots;
-    *out_names = c.names;
-    return AY_OK;
+    struct cc c;
+    cc_init(&c, p, arena, diag);
+    ay_err err = compile_query(&c, body, out_nslots, out_names);
+    cc_free(&c);
+    return err;
 }
