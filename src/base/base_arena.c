@@ -3,6 +3,7 @@
 #include "base/base_arena.h"
 
 #include <stdalign.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -49,6 +50,11 @@ static void prefault(struct chunk *c, size_t upto)
     c->ready = end;
 }
 
+/* The last mapped chunk released, kept (zeroed, its pages still mapped) for the next one: a
+ * service that compiles a large policy per request would otherwise map and populate fresh pages
+ * every time. One per process, taken and given back atomically (arenas live in any thread). */
+static _Atomic(struct chunk *) g_spare;
+
 /* A zeroed chunk. Small ones come from the heap: populated in one call before they are zeroed
  * (calloc would zero them page fault by page fault). Large ones are mappings of their own:
  * their pages are new zero pages, untouched until prefault. (calloc would mmap them only while
@@ -58,6 +64,13 @@ static struct chunk *chunk_new(size_t total)
 {
     struct chunk *c;
     if (total >= MAP_MIN) {
+        c = atomic_exchange(&g_spare, NULL);
+        if (c != NULL && c->mapped >= total) {
+            return c; /* zeroed when released; c->ready of its pages are mapped */
+        }
+        if (c != NULL) {
+            ay_unmap(c, c->mapped);
+        }
         c = ay_xmap(total);
         /* Its first window before the header is written (else that write is a page fault). */
         size_t first = total < PREFAULT_MIN ? total : PREFAULT_MIN;
@@ -75,12 +88,19 @@ static struct chunk *chunk_new(size_t total)
     return c;
 }
 
+/* c->used must be current (sync_head for the head chunk). */
 static void chunk_free(struct chunk *c)
 {
-    if (c->mapped != 0) {
-        ay_unmap(c, c->mapped);
-    } else {
+    if (c->mapped == 0) {
         ay_free(c);
+        return;
+    }
+    memset(c->data, 0, c->used); /* what was written, for the next user */
+    c->used = 0;
+    c->next = NULL;
+    struct chunk *old = atomic_exchange(&g_spare, c);
+    if (old != NULL) {
+        ay_unmap(old, old->mapped);
     }
 }
 
@@ -117,6 +137,7 @@ void ay_arena_free(struct ay_arena *a)
     if (a == NULL) {
         return;
     }
+    sync_head(a);
     struct chunk *c = a->head;
     while (c != NULL) {
         struct chunk *n = c->next;
