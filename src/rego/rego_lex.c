@@ -618,6 +618,10 @@ void ay_rego_lexer_free(struct ay_rego_lexer *L)
     ay_free(L);
 }
 
+/* lex_run keeps the position in locals; the rarer tokens' functions work on struct lx. */
+#define SPILL() (l->pos = pos, l->line = line, l->line_start = line_start)
+#define RELOAD() (pos = l->pos, line = l->line, line_start = l->line_start)
+
 /* Lexes up to max tokens into t, stopping after the EOF token or at an error (which stops the
  * lexer); returns how many it made. This is the hot loop of the front end (issue 3): the
  * position, line and line start stay in locals from token to token (written back around the
@@ -640,16 +644,12 @@ static size_t lex_run(struct ay_rego_lexer *L, struct ay_rego_tok *t, size_t max
     for (; k < max; k++) {
         struct ay_rego_tok *tk = &t[k];
         if (L->in_text) {
-            l->pos = pos;
-            l->line = line;
-            l->line_start = line_start;
+            SPILL();
             e = lex_in_text(L, tk);
             if (e != AY_OK) {
                 goto fail;
             }
-            pos = l->pos;
-            line = l->line;
-            line_start = l->line_start;
+            RELOAD();
             nl = false;
             sp = false;
             continue;
@@ -683,16 +683,12 @@ static size_t lex_run(struct ay_rego_lexer *L, struct ay_rego_tok *t, size_t max
                 size_t end = hit != NULL ? (size_t)(hit - l->s) : n;
                 sp = true;
                 if (meta_marker(l->s + pos + 1, end - pos - 1)) {
-                    l->pos = pos;
-                    l->line = line;
-                    l->line_start = line_start;
+                    SPILL();
                     e = meta_block(L, end);
                     if (e != AY_OK) {
                         goto fail;
                     }
-                    pos = l->pos;
-                    line = l->line;
-                    line_start = l->line_start;
+                    RELOAD();
                 } else {
                     pos = end;
                 }
@@ -704,9 +700,7 @@ static size_t lex_run(struct ay_rego_lexer *L, struct ay_rego_tok *t, size_t max
             put_tok(tk, AY_TK_EOF, AY_KW_NONE, nl, sp, line, col, 0, text);
             nl = false;
             sp = false;
-            l->pos = pos;
-            l->line = line;
-            l->line_start = line_start;
+            SPILL();
             if (L->ntpl > 0) {
                 e = lfail(l, "non-terminated template string");
                 goto fail;
@@ -740,9 +734,7 @@ static size_t lex_run(struct ay_rego_lexer *L, struct ay_rego_tok *t, size_t max
                 len = 2;
             }
             if (kind == AY_TK_EOF) {
-                l->pos = pos;
-                l->line = line;
-                l->line_start = line_start;
+                SPILL();
                 e = lfail(l, "illegal token");
                 goto fail;
             }
@@ -773,9 +765,7 @@ static size_t lex_run(struct ay_rego_lexer *L, struct ay_rego_tok *t, size_t max
             /* The rarer tokens: their functions fill in kind and value and move l->pos (and
              * the line, in a raw string). */
             put_tok(tk, AY_TK_EOF, AY_KW_NONE, nl, sp, line, col, 0, text);
-            l->pos = pos;
-            l->line = line;
-            l->line_start = line_start;
+            SPILL();
             switch (c) {
             case C_DIGIT:
                 e = lex_number(l, tk);
@@ -797,17 +787,13 @@ static size_t lex_run(struct ay_rego_lexer *L, struct ay_rego_tok *t, size_t max
                 goto fail;
             }
             tk->len = (uint32_t)(l->pos - pos);
-            pos = l->pos;
-            line = l->line;
-            line_start = l->line_start;
+            RELOAD();
             break;
         }
         nl = false;
         sp = false;
     }
-    l->pos = pos;
-    l->line = line;
-    l->line_start = line_start;
+    SPILL();
     L->nl = nl;
     L->sp = sp;
     return k;
@@ -816,6 +802,9 @@ fail:
     stop(L, e);
     return k;
 }
+
+#undef SPILL
+#undef RELOAD
 
 /* Tokens a lexer may hold at once (one rule's, at most): they count against the same cap as an
  * arena. */

@@ -139,44 +139,40 @@ static void parse(const char *src, struct parsed *out)
     }
 }
 
-/* The value of the module's first rule, printed. */
-static void want_value(const char *value_src, const char *want)
+/* The module prefix + src_part + "\n" parsed, and its first rule's value (or body) printed. */
+static void want_printed(const char *prefix, const char *src_part, bool value, const char *want)
 {
-    size_t n = strlen(value_src) + 32;
+    size_t n = strlen(prefix) + strlen(src_part) + 2;
     char *src = malloc(n);
     assert_non_null(src);
-    snprintf(src, n, "package t\np := %s\n", value_src);
+    snprintf(src, n, "%s%s\n", prefix, src_part);
     struct parsed p;
     parse(src, &p);
     struct ay_buf b;
     ay_buf_init(&b, NULL, 1 << 20);
-    put_term(&b, p.m->rules[0]->value);
+    if (value) {
+        put_term(&b, p.m->rules[0]->value);
+    } else {
+        put_body(&b, p.m->rules[0]->body);
+    }
     if (b.len != strlen(want) || memcmp(b.ptr, want, b.len) != 0) {
-        fail_msg("<<%s>>: got %.*s, want %s", value_src, (int)b.len, b.ptr, want);
+        fail_msg("<<%s>>: got %.*s, want %s", src_part, (int)b.len, b.ptr, want);
     }
     ay_buf_free(&b);
     ay_arena_free(p.a);
     free(src);
 }
 
+/* The value of the module's first rule, printed. */
+static void want_value(const char *value_src, const char *want)
+{
+    want_printed("package t\np := ", value_src, true, want);
+}
+
 /* The body of the module's first rule, printed. */
 static void want_body(const char *rule_src, const char *want)
 {
-    size_t n = strlen(rule_src) + 32;
-    char *src = malloc(n);
-    assert_non_null(src);
-    snprintf(src, n, "package t\n%s\n", rule_src);
-    struct parsed p;
-    parse(src, &p);
-    struct ay_buf b;
-    ay_buf_init(&b, NULL, 1 << 20);
-    put_body(&b, p.m->rules[0]->body);
-    if (b.len != strlen(want) || memcmp(b.ptr, want, b.len) != 0) {
-        fail_msg("<<%s>>: got %.*s, want %s", rule_src, (int)b.len, b.ptr, want);
-    }
-    ay_buf_free(&b);
-    ay_arena_free(p.a);
-    free(src);
+    want_printed("package t\n", rule_src, false, want);
 }
 
 static void want_error(const char *src, ay_err code, const char *msg)
