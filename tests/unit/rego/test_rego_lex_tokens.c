@@ -294,11 +294,12 @@ static void test_final_newline(void **state)
 /* n rules `r<i> := [1, 2]` of 8 tokens each (9 with the newline flag on the next). */
 static char *rules(size_t n)
 {
-    char *s = malloc(n * 24 + 16);
+    size_t cap = n * 24 + 16;
+    char *s = malloc(cap);
     assert_non_null(s);
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
-        w += (size_t)sprintf(s + w, "r%zu := [1, 2]\n", i % 1000);
+        w += (size_t)snprintf(s + w, cap - w, "r%zu := [1, 2]\n", i % 1000);
     }
     s[w] = '\0';
     return s;
