@@ -50,7 +50,7 @@ static void prefault(struct chunk *c, size_t upto)
     c->ready = end;
 }
 
-/* The last mapped chunk released, kept (zeroed, its pages still mapped) for the next one: a
+/* The last mapped chunk released, kept (its pages still mapped) for the next one: a
  * service that compiles a large policy per request would otherwise map and populate fresh pages
  * every time. One per process, taken and given back atomically (arenas live in any thread). */
 static _Atomic(struct chunk *) g_spare;
@@ -66,7 +66,10 @@ static struct chunk *chunk_new(size_t total)
     if (total >= MAP_MIN) {
         c = atomic_exchange(&g_spare, NULL);
         if (c != NULL && c->mapped >= total) {
-            return c; /* zeroed when released; c->ready of its pages are mapped */
+            /* Zeroed now rather than when released (a process that exits never pays); its
+             * c->ready bytes are still mapped. */
+            memset(c->data, 0, c->used);
+            return c;
         }
         if (c != NULL) {
             ay_unmap(c, c->mapped);
@@ -95,9 +98,7 @@ static void chunk_free(struct chunk *c)
         ay_free(c);
         return;
     }
-    memset(c->data, 0, c->used); /* what was written, for the next user */
-    c->used = 0;
-    c->next = NULL;
+    c->next = NULL; /* c->used: the bytes chunk_new clears when it takes c again */
     struct chunk *old = atomic_exchange(&g_spare, c);
     if (old != NULL) {
         ay_unmap(old, old->mapped);
