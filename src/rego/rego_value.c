@@ -361,6 +361,19 @@ uint64_t ay_val_hash(struct ay_val v)
     return h;
 }
 
+/* ay_val_compare for object keys, which are nearly always strings: those compared here, most
+ * by their first byte (an evaluation looks keys up and sorts the objects of its input by them). */
+static inline int key_cmp(struct ay_val a, struct ay_val b)
+{
+    if (a.kind != AY_V_STR || b.kind != AY_V_STR) {
+        return ay_val_compare(a, b);
+    }
+    if (a.len > 0 && b.len > 0 && a.u.s[0] != b.u.s[0]) {
+        return (unsigned char)a.u.s[0] < (unsigned char)b.u.s[0] ? -1 : 1;
+    }
+    return cmp_str(a, b);
+}
+
 const struct ay_val *ay_val_obj_get(struct ay_val obj, struct ay_val key)
 {
     if (obj.kind != AY_V_OBJ) {
@@ -370,7 +383,7 @@ const struct ay_val *ay_val_obj_get(struct ay_val obj, struct ay_val key)
     size_t hi = obj.len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = ay_val_compare(obj.u.pairs[mid].k, key);
+        int c = key_cmp(obj.u.pairs[mid].k, key);
         if (c == 0) {
             return &obj.u.pairs[mid].v;
         }
@@ -422,7 +435,7 @@ static int cmp_kv_qsort(const void *x, const void *y)
 {
     const struct ay_kv *a = x;
     const struct ay_kv *b = y;
-    int c = ay_val_compare(a->k, b->k);
+    int c = key_cmp(a->k, b->k);
     if (c != 0) {
         return c;
     }
@@ -501,7 +514,7 @@ static ay_err sort_pairs(struct ay_kv *p, size_t n, bool strict_dups, size_t *ou
     }
     bool sorted = true;
     for (size_t i = 1; i < n && sorted; i++) {
-        if (ay_val_compare(p[i - 1].k, p[i].k) >= 0) {
+        if (key_cmp(p[i - 1].k, p[i].k) >= 0) {
             sorted = false;
         }
     }
@@ -514,7 +527,7 @@ static ay_err sort_pairs(struct ay_kv *p, size_t n, bool strict_dups, size_t *ou
         for (size_t i = 1; i < n; i++) {
             struct ay_kv x = p[i];
             size_t j = i;
-            while (j > 0 && ay_val_compare(p[j - 1].k, x.k) > 0) {
+            while (j > 0 && key_cmp(p[j - 1].k, x.k) > 0) {
                 p[j] = p[j - 1];
                 j--;
             }
@@ -525,7 +538,7 @@ static ay_err sort_pairs(struct ay_kv *p, size_t n, bool strict_dups, size_t *ou
     }
     size_t w = 1;
     for (size_t i = 1; i < n; i++) {
-        if (ay_val_compare(p[w - 1].k, p[i].k) == 0) {
+        if (key_cmp(p[w - 1].k, p[i].k) == 0) {
             if (strict_dups && !ay_val_equal(p[w - 1].v, p[i].v)) {
                 return AY_ERR_CONFLICT;
             }
