@@ -216,8 +216,9 @@ ay_err ay_arena_alloc_slow(struct ay_arena *a, size_t n, void **out)
         if (c != NULL && c->size * 2 > size && c->size < ((size_t)1 << 24)) {
             size = c->size * 2; /* grow chunks geometrically up to 16 MiB */
         }
-        if (a->expect > size && a->expect - size < a->cap - a->taken) {
-            size = a->expect;
+        if (a->expect > size && a->taken <= a->cap && sizeof *c < a->cap - a->taken &&
+            a->expect <= a->cap - a->taken - sizeof *c) {
+            size = a->expect; /* only when it fits under the cap */
         }
         a->expect = 0;
         size_t total = sizeof *c + size;
