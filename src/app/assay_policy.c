@@ -117,9 +117,11 @@ static void heap_warm(const struct policy_args *a)
         }
     }
     bytes = bytes < 4 * file_max ? bytes : 4 * file_max;
-    /* Served from the brk heap (not a mapping of its own) and kept there when freed. */
-    if (mallopt(M_MMAP_THRESHOLD, (int)(bytes + 4096)) != 1 ||
-        mallopt(M_TRIM_THRESHOLD, (int)(2 * bytes)) != 1) {
+    /* Served from the brk heap (not a mapping of its own) and kept there when freed; never
+     * below glibc's default thresholds (128 KiB). */
+    size_t mmap_min = bytes + 4096 > file_max / 8 ? bytes + 4096 : file_max / 8;
+    if (mallopt(M_MMAP_THRESHOLD, (int)mmap_min) != 1 ||
+        mallopt(M_TRIM_THRESHOLD, (int)(2 * mmap_min)) != 1) {
         return;
     }
     void *p = ay_xmalloc(bytes);
