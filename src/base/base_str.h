@@ -48,7 +48,7 @@ static inline int ay_to_lower(int c)
     return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
 }
 
-/* FNV-1a, 64-bit, of n bytes: for hash tables keyed by names or strings. */
+/* A 64-bit hash of n bytes (not cryptographic): for hash tables keyed by names or strings. */
 uint64_t ay_hash_bytes(const char *s, size_t n);
 
 /* Strict unsigned decimal: digits only, no sign, no overflow. */

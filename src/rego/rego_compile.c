@@ -13,6 +13,7 @@
 #include "base/base_arena.h"
 #include "base/base_limits.h"
 #include "base/base_mem.h"
+#include "base/base_str.h"
 #include "rego/rego_builtin.h"
 #include "rego/rego_meta.h"
 
@@ -121,80 +122,21 @@ static ay_err cfail(const struct cc *c, uint32_t line, uint32_t col, const char 
     return FAIL(c->diag, AY_ERR_POLICY_COMPILE, "%s:%u:%u: %s", c->modname, line, col, msg);
 }
 
-/* Names are hashed and compared a word at a time (every variable occurrence is looked up): the
- * last word of a name overlaps the one before instead of being read byte by byte. */
-static uint64_t ld64(const char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, sizeof w);
-    return w;
-}
-
-static uint64_t ld32(const char *s)
-{
-    uint32_t w;
-    memcpy(&w, s, sizeof w);
-    return w;
-}
-
-static uint64_t ld16(const char *s)
-{
-    uint16_t w;
-    memcpy(&w, s, sizeof w);
-    return w;
-}
-
-/* The word of n < 8 bytes: every byte is in it (the two halves may overlap). */
-static uint64_t short_word(const char *s, size_t n)
-{
-    if (n >= 4) {
-        return ld32(s) | ld32(s + n - 4) << 32;
-    }
-    if (n >= 2) {
-        return ld16(s) | ld16(s + n - 2) << 16;
-    }
-    return n == 1 ? (uint8_t)s[0] : 0;
-}
-
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0xff51afd7ed558ccdu;
-    return h ^ (h >> 32);
-}
-
+/* Names are compared with memcmp and hashed with ay_hash_bytes (every variable occurrence is
+ * looked up). */
 static uint32_t name_hash(const char *s, size_t n)
 {
-    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15u;
-    if (n < 8) {
-        return (uint32_t)mix(h, short_word(s, n));
-    }
-    for (size_t i = 0; i + 8 < n; i += 8) {
-        h = mix(h, ld64(s + i));
-    }
-    return (uint32_t)mix(h, ld64(s + n - 8));
+    return (uint32_t)ay_hash_bytes(s, n);
 }
 
 static bool name_eq(const char *a, const char *b, size_t n)
 {
-    if (n < 8) {
-        return short_word(a, n) == short_word(b, n);
-    }
-    for (size_t i = 0; i + 8 < n; i += 8) {
-        if (ld64(a + i) != ld64(b + i)) {
-            return false;
-        }
-    }
-    return ld64(a + n - 8) == ld64(b + n - 8);
+    return memcmp(a, b, n) == 0;
 }
 
 /* Packages hold many rules (ACI's framework: ~150), and the compiler looks names up in them for
  * every variable it sees: past KIDX_MIN kids a node gets a hash index. */
 #define KIDX_MIN 8
-
-static size_t kid_hash(const char *name, size_t len)
-{
-    return name_hash(name, len);
-}
 
 static struct ay_rego_node *kid_find(const struct ay_rego_node *n, const char *name, size_t len,
                                      size_t hash)
@@ -226,7 +168,7 @@ struct ay_rego_node *ay_rego_node_kid(const struct ay_rego_node *n, const char *
     if (n == NULL) {
         return NULL;
     }
-    return kid_find(n, name, len, n->kidx_cap > 0 ? kid_hash(name, len) : 0);
+    return kid_find(n, name, len, n->kidx_cap > 0 ? name_hash(name, len) : 0);
 }
 
 /* (Re)builds n's index at twice to four times its kids (load at most one half). */
@@ -240,7 +182,7 @@ static ay_err kidx_build(struct ay_rego_policy *p, struct ay_rego_node *n)
     TRY(ay_arena_array(p->arena, cap, sizeof *idx, (void **)&idx));
     for (size_t k = 0; k < n->nkids; k++) {
         struct ay_rego_node *kid = n->kids[k];
-        size_t i = kid_hash(kid->name, kid->name_len) & (cap - 1);
+        size_t i = name_hash(kid->name, kid->name_len) & (cap - 1);
         while (idx[i] != NULL) {
             i = (i + 1) & (cap - 1);
         }
@@ -255,7 +197,7 @@ static ay_err node_kid_make(struct ay_rego_policy *p, struct ay_rego_node *n, co
                             struct ay_rego_node **out)
 {
     size_t len = strlen(name);
-    size_t hash = kid_hash(name, len);
+    size_t hash = name_hash(name, len);
     struct ay_rego_node *k = kid_find(n, name, len, hash);
     if (k != NULL) {
         *out = k;
