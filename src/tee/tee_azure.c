@@ -395,17 +395,14 @@ static ay_err add_cert_bytes(struct ay_diag *d, struct az_run *r, struct ay_span
 /* FORMATS.md 4.3 steps 1-3 and 6 (TRUSTEE.md 7.5 checks 1, 2, 3, 5), common to SNP and TDX:
  * HCL report of the expected type, TPM quote signature by HCLAkPub, nonce, PCR digest, and the
  * v2 user-data prefix. `who` prefixes messages. */
-static ay_err az_common(struct ay_ctx *ctx, const struct ay_tee_input *in, const char *who,
-                        uint32_t report_type, struct az_run *r)
+/* The evidence JSON and its HCL report (of report_type), parsed: the first steps of the
+ * verifiers and of ay_az_snp_vtpm_read. */
+static ay_err az_load(struct ay_ctx *ctx, struct ay_span evidence, const char *who,
+                      uint32_t report_type, struct az_run *r)
 {
     struct ay_diag *d = &ctx->diag;
     json_error_t jerr;
-
-    if (in->report_data == NULL) {
-        /* TRUSTEE.md 3.6: "unexpected empty report data". */
-        return FAIL(d, AY_ERR_BINDING, "%s: expected report data is required", who);
-    }
-    TRY(ay_snp_json_load(ctx, in->evidence, JSON_REJECT_DUPLICATES, &r->js, &jerr));
+    TRY(ay_snp_json_load(ctx, evidence, JSON_REJECT_DUPLICATES, &r->js, &jerr));
     if (r->js.root == NULL) {
         return FAIL(d, AY_ERR_MALFORMED, "%s: evidence is not JSON: %s", who, jerr.text);
     }
@@ -418,6 +415,28 @@ static ay_err az_common(struct ay_ctx *ctx, const struct ay_tee_input *in, const
         return FAIL(d, AY_ERR_VERIFY, "%s: HCL report type %u is not %s", who,
                     (unsigned)r->hcl.report_type, report_type == AY_HCL_TYPE_SNP ? "SNP" : "TDX");
     }
+    return AY_OK;
+}
+
+/* The quoted PCRs (r->pcrs), checked against the quote's PCR digest: SHA-256 over the supplied
+ * PCRs in selection order. */
+static ay_err az_quoted_pcrs(struct ay_diag *d, struct az_run *r)
+{
+    TRY(ay_tpm_pcrs_from_selection(d, r->q, r->ev->pcrs, r->ev->n_pcrs, r->pcrs));
+    return ay_tpm_pcr_digest_check(d, r->q, r->pcrs, AY_HASH_SHA256);
+}
+
+static ay_err az_common(struct ay_ctx *ctx, const struct ay_tee_input *in, const char *who,
+                        uint32_t report_type, struct az_run *r)
+{
+    struct ay_diag *d = &ctx->diag;
+    json_error_t jerr;
+
+    if (in->report_data == NULL) {
+        /* TRUSTEE.md 3.6: "unexpected empty report data". */
+        return FAIL(d, AY_ERR_BINDING, "%s: expected report data is required", who);
+    }
+    TRY(az_load(ctx, in->evidence, who, report_type, r));
     r->var_json = json_loadb((const char *)r->hcl.var_data.ptr, r->hcl.var_data.len,
                              JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(r->var_json)) {
@@ -443,9 +462,8 @@ static ay_err az_common(struct ay_ctx *ctx, const struct ay_tee_input *in, const
                     "%s: TPM nonce %s does not equal the expected report data (%zu bytes)", who,
                     got, in->report_data->len);
     }
-    /* 3. PCR digest: SHA-256 over the supplied PCRs in selection order. */
-    TRY(ay_tpm_pcrs_from_selection(d, q, r->ev->pcrs, r->ev->n_pcrs, r->pcrs));
-    TRY(ay_tpm_pcr_digest_check(d, q, r->pcrs, AY_HASH_SHA256));
+    /* 3. PCR digest. */
+    TRY(az_quoted_pcrs(d, r));
     /* v2: var_data user-data (hex) starts with the expected report data. */
     if (r->ev->version == 2) {
         const json_t *ud = json_object_get(r->var_json, "user-data");
@@ -558,46 +576,25 @@ ay_err ay_tee_az_snp_vtpm_verify_with(struct ay_ctx *ctx, const struct ay_tee_in
 ay_err ay_az_snp_vtpm_read(struct ay_ctx *ctx, struct ay_span evidence, struct ay_snp_report *report,
                            struct ay_tpm_pcrs *pcrs)
 {
-    struct ay_diag *d = &ctx->diag;
     static const char who[] = "az-snp-vtpm";
     if (evidence.len > AY_LIMIT_EVIDENCE) {
-        return FAIL(d, AY_ERR_LIMIT, "%s: evidence of %zu bytes", who, evidence.len);
+        return FAIL(&ctx->diag, AY_ERR_LIMIT, "%s: evidence of %zu bytes", who, evidence.len);
     }
     struct az_run r;
     memset(&r, 0, sizeof r);
-    json_error_t jerr;
-    ay_err err = ay_snp_json_load(ctx, evidence, JSON_REJECT_DUPLICATES, &r.js, &jerr);
-    if (err == AY_OK && r.js.root == NULL) {
-        err = FAIL(d, AY_ERR_MALFORMED, "%s: evidence is not JSON: %s", who, jerr.text);
+    ay_err err = az_load(ctx, evidence, who, AY_HCL_TYPE_SNP, &r);
+    if (err == AY_OK) {
+        err = ay_snp_report_parse(&ctx->diag, r.hcl.hw_report, report);
+    }
+    /* The digest check ties the values to the quote the verifier accepted. */
+    if (err == AY_OK) {
+        err = ay_tpm_quote_parse(&ctx->diag, r.ev->message, r.q);
     }
     if (err == AY_OK) {
-        err = ay_arena_alloc(ctx->arena, sizeof *r.ev, (void **)&r.ev);
+        err = az_quoted_pcrs(&ctx->diag, &r);
     }
     if (err == AY_OK) {
-        err = ay_arena_alloc(ctx->arena, sizeof *r.q, (void **)&r.q);
-    }
-    if (err == AY_OK) {
-        err = parse_evidence(ctx, &r.js, r.ev);
-    }
-    if (err == AY_OK) {
-        err = ay_hcl_report_parse(d, r.ev->hcl, &r.hcl);
-    }
-    if (err == AY_OK && r.hcl.report_type != AY_HCL_TYPE_SNP) {
-        err = FAIL(d, AY_ERR_VERIFY, "%s: HCL report type %u is not SNP", who,
-                   (unsigned)r.hcl.report_type);
-    }
-    if (err == AY_OK) {
-        err = ay_snp_report_parse(d, r.hcl.hw_report, report);
-    }
-    /* The quoted PCRs: the digest check ties the values to the quote the verifier accepted. */
-    if (err == AY_OK) {
-        err = ay_tpm_quote_parse(d, r.ev->message, r.q);
-    }
-    if (err == AY_OK) {
-        err = ay_tpm_pcrs_from_selection(d, r.q, r.ev->pcrs, r.ev->n_pcrs, pcrs);
-    }
-    if (err == AY_OK) {
-        err = ay_tpm_pcr_digest_check(d, r.q, pcrs, AY_HASH_SHA256);
+        *pcrs = *r.pcrs;
     }
     az_run_free(&r);
     return err;

@@ -237,15 +237,21 @@ static char *forge(const struct opts *o)
     return out;
 }
 
+/* Forged evidence for o, and a context at T0 over a new arena (both freed by the caller). */
+static char *forge_ctx(const struct opts *o, struct ay_arena **arena, struct ay_ctx *ctx)
+{
+    ay_arena_new(1 << 22, arena);
+    ay_ctx_init(ctx, *arena);
+    ctx->now = T0;
+    return forge(o);
+}
+
 static ay_err run(const struct opts *o, const uint8_t *rd, size_t rdl, const uint8_t *init,
                   json_t **claims)
 {
-    char *ev = forge(o);
     struct ay_arena *arena = NULL;
-    ay_arena_new(1 << 22, &arena);
     struct ay_ctx ctx;
-    ay_ctx_init(&ctx, arena);
-    ctx.now = T0;
+    char *ev = forge_ctx(o, &arena, &ctx);
     struct ay_span rds = ay_span_of(rd, rdl);
     struct ay_span is = ay_span_of(init, 32);
     struct ay_tee_input in;
@@ -403,12 +409,9 @@ static void test_hcl_parser(void **state)
  * zeros). */
 static ay_err cocos(const struct opts *o, const char *policy, char *msg, size_t msglen)
 {
-    char *ev = forge(o);
     struct ay_arena *arena = NULL;
-    ay_arena_new(1 << 22, &arena);
     struct ay_ctx ctx;
-    ay_ctx_init(&ctx, arena);
-    ctx.now = T0;
+    char *ev = forge_ctx(o, &arena, &ctx);
     struct ay_cocos_policy *p = NULL;
     assert_int_equal(ay_arena_alloc(arena, sizeof *p, (void **)&p), AY_OK);
     if (ay_cocos_policy_parse(&ctx.diag, ay_span_of(policy, strlen(policy)), p) != AY_OK) {
