@@ -9,6 +9,9 @@
 
 #define AY_MUST_USE __attribute__((warn_unused_result))
 #define AY_PRINTF(a, b) __attribute__((format(printf, a, b)))
+/* For the rare paths of a hot function (errors, unusual tokens): kept out of line so they do not
+ * crowd its registers and its instruction cache. */
+#define AY_NOINLINE __attribute__((noinline))
 
 typedef enum ay_err {
 #define AY_ERR(name, http, text) AY_ERR_##name,

@@ -362,8 +362,8 @@ static void idx_put(uint32_t *idx, uint32_t cap, uint32_t hash, uint32_t v)
     idx[i] = v;
 }
 
-static __attribute__((noinline)) struct nent *ent_new(struct cc *c, const char *name, size_t len,
-                                                      uint32_t h)
+static AY_NOINLINE struct nent *ent_new(struct cc *c, const char *name, size_t len,
+                                        uint32_t h)
 {
     if (c->nents == c->entcap) {
         c->entcap = c->entcap ? c->entcap * 2 : 64;
@@ -908,7 +908,7 @@ static bool find_fn_any(struct cc *c, const char *nm, size_t nl, const struct ay
 
 /* The value of a ground array, set or object literal (its items are ground), computed once. The
  * vectors are filled at their final size (one allocation, no regrowth). */
-static __attribute__((noinline)) ay_err precompute(struct cc *c, struct ay_rego_term *t)
+static AY_NOINLINE ay_err precompute(struct cc *c, struct ay_rego_term *t)
 {
     if (t->kind == AY_RT_OBJ) {
         struct ay_kv_vec kv;

@@ -2059,9 +2059,9 @@ static ay_err compute_rule(struct ay_rego_eval *ev, const struct ay_rego_node *n
 
 /* Under `with data...` the data path walked so far (ev->dpath) is read again after a rule's
  * value is computed (overrides below the rule), so the nested walk must not clobber it. */
-__attribute__((noinline)) static ay_err compute_rule_keep_dpath(struct ay_rego_eval *ev,
-                                                                const struct ay_rego_node *n,
-                                                                struct ay_val *out)
+AY_NOINLINE static ay_err compute_rule_keep_dpath(struct ay_rego_eval *ev,
+                                                  const struct ay_rego_node *n,
+                                                  struct ay_val *out)
 {
     const char *saved[AY_LIMIT_REGO_DEPTH];
     memcpy(saved, ev->dpath, sizeof saved);

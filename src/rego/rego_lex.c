@@ -21,10 +21,6 @@
 /* Template strings nested inside template expressions ($"{$"{x}"}"). */
 #define AY_REGO_TPL_NEST 16
 
-/* For the rarer tokens' functions: kept out of lex_run's loop (inlined there, their buffers
- * and locals would crowd the registers of the common tokens' path). */
-#define COLD __attribute__((noinline))
-
 struct lx {
     struct ay_arena *a;
     const char *name;
@@ -40,7 +36,7 @@ struct lx {
     bool nl_end;
 };
 
-COLD static ay_err lfail(const struct lx *l, const char *what)
+AY_NOINLINE static ay_err lfail(const struct lx *l, const char *what)
 {
     return FAIL(l->diag, AY_ERR_POLICY_COMPILE, "%s:%u:%zu: %s", l->name, l->line,
                 l->pos - l->line_start + 1, what);
@@ -196,7 +192,7 @@ static ay_err lex_escape(struct lx *l, struct ay_buf *b)
 
 /* A "string" token. Most literals have no escapes: they are copied once at their exact size
  * (a growing buffer would leave its smaller copies behind in the policy arena). */
-COLD static ay_err lex_string(struct lx *l, struct ay_rego_tok *t)
+AY_NOINLINE static ay_err lex_string(struct lx *l, struct ay_rego_tok *t)
 {
     const unsigned char *s = (const unsigned char *)l->s;
     size_t start = l->pos;
@@ -253,7 +249,7 @@ COLD static ay_err lex_string(struct lx *l, struct ay_rego_tok *t)
 /* Text of a template string up to its next `{expression` or its closing quote (l->pos at the
  * first text byte). `\{` is a literal brace in both forms; "..." also takes JSON escapes and
  * stays on one line, `...` takes everything else as it is. */
-COLD static ay_err lex_tpl_text(struct lx *l, bool raw, struct ay_rego_tok *t)
+AY_NOINLINE static ay_err lex_tpl_text(struct lx *l, bool raw, struct ay_rego_tok *t)
 {
     struct ay_buf b;
     ay_buf_init(&b, l->a, AY_LIMIT_REGO_SOURCE);
@@ -294,7 +290,7 @@ COLD static ay_err lex_tpl_text(struct lx *l, bool raw, struct ay_rego_tok *t)
     return AY_OK;
 }
 
-COLD static ay_err lex_raw(struct lx *l, struct ay_rego_tok *t)
+AY_NOINLINE static ay_err lex_raw(struct lx *l, struct ay_rego_tok *t)
 {
     l->pos++;
     size_t start = l->pos;
@@ -317,7 +313,7 @@ COLD static ay_err lex_raw(struct lx *l, struct ay_rego_tok *t)
     return ay_val_str(l->a, l->s + start, len, &t->val);
 }
 
-COLD static ay_err lex_number(struct lx *l, struct ay_rego_tok *t)
+AY_NOINLINE static ay_err lex_number(struct lx *l, struct ay_rego_tok *t)
 {
     size_t start = l->pos;
     while (ay_is_digit(peekc(l, 0))) {
@@ -456,7 +452,7 @@ static bool meta_marker(const char *s, size_t n)
 /* A METADATA block whose marker comment (l->pos at its '#') ends at `end`: the comments that
  * follow at column 1 of the next lines are its YAML (one leading space and a trailing CR
  * removed from each). Leaves l->pos at the end of the block's last line. */
-COLD static ay_err meta_block(struct ay_rego_lexer *L, size_t end)
+AY_NOINLINE static ay_err meta_block(struct ay_rego_lexer *L, size_t end)
 {
     struct lx *l = &L->l;
     struct ay_rego_meta_block blk = {l->line, (uint32_t)(l->pos - l->line_start + 1), "", 0};
@@ -509,7 +505,7 @@ static inline void put_tok(struct ay_rego_tok *t, uint8_t kind, uint8_t kw, bool
 
 /* The next token inside a template string: its text, the `{` of an expression or the closing
  * quote. */
-COLD static ay_err lex_in_text(struct ay_rego_lexer *L, struct ay_rego_tok *t)
+AY_NOINLINE static ay_err lex_in_text(struct ay_rego_lexer *L, struct ay_rego_tok *t)
 {
     struct lx *l = &L->l;
     int c = peekc(l, 0);
@@ -536,7 +532,7 @@ COLD static ay_err lex_in_text(struct ay_rego_lexer *L, struct ay_rego_tok *t)
 }
 
 /* $" or $`, the start of a template string (l->pos at the '$'), or no token. */
-COLD static ay_err lex_tpl_begin(struct ay_rego_lexer *L, struct ay_rego_tok *t)
+AY_NOINLINE static ay_err lex_tpl_begin(struct ay_rego_lexer *L, struct ay_rego_tok *t)
 {
     struct lx *l = &L->l;
     int q = peekc(l, 1);

@@ -128,7 +128,7 @@ static ay_err expect(struct ps *p, uint8_t kind, const char *what)
     return AY_OK;
 }
 
-__attribute__((noinline)) static ay_err too_deep(const struct ps *p)
+AY_NOINLINE static ay_err too_deep(const struct ps *p)
 {
     const struct ay_rego_tok *t = cur(p);
     return FAIL(p->diag, AY_ERR_LIMIT, "%s:%u:%u: nesting deeper than %d", p->name, t->line,
@@ -154,8 +154,8 @@ static void leave(struct ps *p)
  * or memory of their own when large (the block is kept for what follows) or when there are no
  * blocks (blk_size 0). Near the arena's cap a block may not fit where need still does: then
  * need alone, as if there were no blocks. */
-__attribute__((noinline)) static ay_err blk_refill(struct ps *p, size_t need, bool str,
-                                                void **out)
+AY_NOINLINE static ay_err blk_refill(struct ps *p, size_t need, bool str,
+                                     void **out)
 {
     if (need > p->blk_size / 4) {
         return ay_arena_alloc(p->a, need, out);
@@ -254,7 +254,7 @@ static ay_err body_of(struct ps *p, struct ay_rego_expr *e, struct ay_rego_body 
 
 /* ---- lists (scratch stack) ---- */
 
-__attribute__((noinline)) static void lst_grow(struct ps *p)
+AY_NOINLINE static void lst_grow(struct ps *p)
 {
     size_t nc = p->cap * 2;
     if (p->stk_heap) {
@@ -405,7 +405,7 @@ static ay_err parse_terms_until(struct ps *p, uint8_t close)
 }
 
 /* '[' already current. */
-__attribute__((noinline)) static ay_err parse_array(struct ps *p, struct ay_rego_term **out)
+AY_NOINLINE static ay_err parse_array(struct ps *p, struct ay_rego_term **out)
 {
     const struct ay_rego_tok *at = cur(p);
     adv(p);
@@ -446,7 +446,7 @@ __attribute__((noinline)) static ay_err parse_array(struct ps *p, struct ay_rego
 }
 
 /* '{' already current: object, set, or a comprehension. */
-__attribute__((noinline)) static ay_err parse_brace(struct ps *p, struct ay_rego_term **out)
+AY_NOINLINE static ay_err parse_brace(struct ps *p, struct ay_rego_term **out)
 {
     const struct ay_rego_tok *at = cur(p);
     adv(p);
@@ -610,7 +610,7 @@ static ay_err call_name(struct ps *p, const struct refb *rb, const char **out, u
 }
 
 /* `.name`, `[term]` and `(args)` directly after a term (no space before them). */
-__attribute__((noinline)) static ay_err parse_suffixes(struct ps *p, struct ay_rego_term **io)
+AY_NOINLINE static ay_err parse_suffixes(struct ps *p, struct ay_rego_term **io)
 {
     struct refb rb = {*io, p->top};
     for (;;) {
@@ -700,7 +700,7 @@ static ay_err gen_name(struct ps *p, char **out, uint32_t *out_n)
  * array comprehension [$N | $N = expr] (with the expression's `with` modifiers), so an undefined
  * expression gives [] ("<undefined>") and variables are captured as in any comprehension. The
  * generated variable names start with '$', which no Rego identifier can. */
-__attribute__((noinline)) static ay_err parse_template(struct ps *p, struct ay_rego_term **out)
+AY_NOINLINE static ay_err parse_template(struct ps *p, struct ay_rego_term **out)
 {
     const struct ay_rego_tok *at = cur(p);
     adv(p);
@@ -762,7 +762,7 @@ __attribute__((noinline)) static ay_err parse_template(struct ps *p, struct ay_r
 
 /* A keyword as a term: a constant (true, false, null, set()) or, where it is a name, a
  * variable. */
-__attribute__((noinline)) static ay_err parse_kw_name(struct ps *p, struct ay_rego_term **out)
+AY_NOINLINE static ay_err parse_kw_name(struct ps *p, struct ay_rego_term **out)
 {
     const struct ay_rego_tok *t = cur(p);
     switch (t->kw) {
@@ -899,7 +899,7 @@ static ay_err parse_x(struct ps *p, unsigned minp, unsigned flags, struct ay_reg
 }
 
 /* `-x`: a negative number, or minus(0, x). */
-__attribute__((noinline)) static ay_err parse_neg(struct ps *p, struct ay_rego_term **out)
+AY_NOINLINE static ay_err parse_neg(struct ps *p, struct ay_rego_term **out)
 {
     const struct ay_rego_tok *t = cur(p);
     adv(p);
@@ -983,7 +983,7 @@ static ay_err elem_tail(struct ps *p, struct ay_rego_term **io)
 
 /* At a comma after the left operand *io where `k, v in xs` is allowed: that, or nothing
  * (backtrack to the comma). */
-__attribute__((noinline)) static ay_err key_in(struct ps *p, struct ay_rego_term **io)
+AY_NOINLINE static ay_err key_in(struct ps *p, struct ay_rego_term **io)
 {
     size_t save = p->i;
     size_t save_top = p->top;
